@@ -1,0 +1,29 @@
+"""create_app: the FastAPI application over one data folder."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.context import Context
+from api.errors import install_error_handlers
+from api.limits import BodySizeLimit
+from api.routes import documents, governance, health, reuse, search, suggestions
+from kb.config import Settings
+
+VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None, context: Context | None = None) -> FastAPI:
+    context = context or Context(settings or Settings())
+    app = FastAPI(
+        title="kb",
+        version=VERSION,
+        description="Knowledge base for presales teams: search, reuse suggestions, "
+        "contributions and freshness audits.",
+    )
+    app.state.context = context
+    app.add_middleware(BodySizeLimit, max_bytes=context.settings.max_request_bytes)
+    install_error_handlers(app)
+    for module in (health, search, documents, suggestions, reuse, governance):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,100 @@
+"""Commands on the search indexes: search, reindex, check."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from api.cli import app
+from api.commands.context import context
+from api.commands.output import print_json
+from kb.errors import InvalidInput
+
+
+def parse_filters(pairs: list[str]) -> dict[str, list[str]]:
+    filters: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InvalidInput(f"filter '{pair}' is not key=value (e.g. kind=proposal)")
+        filters.setdefault(key.strip(), []).append(value.strip())
+    return filters
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="what to look for, in Chinese or English")],
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", envvar="KB_TOP_K")] = None,
+    mode: Annotated[
+        str, typer.Option(envvar="KB_SEARCH_MODE", help="hybrid|semantic|keyword")
+    ] = "hybrid",
+    filter_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            "-f",
+            help="key=value, repeatable (kind, product, competitor, "
+            "industry, customer, outcome, owner, tag, language, confidentiality, "
+            "updated_after, updated_before)",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Search the knowledge base."""
+    hits = context().search.search(
+        query, top_k=top_k, mode=mode, filters=parse_filters(filter_ or [])
+    )
+    if as_json:
+        print_json({"results": [hit.as_dict() for hit in hits]})
+        return
+    if not hits:
+        typer.echo("no results")
+    for rank, hit in enumerate(hits, 1):
+        section = f" › {hit.section}" if hit.section else ""
+        typer.echo(
+            f"{rank}. {hit.title}{section}  [{hit.kind}, v{hit.version}, "
+            f"owner {hit.owner or '-'}, id {hit.document_id}]  score {hit.score:.3f}"
+        )
+        typer.echo(f"   {hit.snippet}")
+
+
+@app.command()
+def reindex(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Rebuild the vector and keyword indexes from the database (no re-embedding)."""
+    report = context().indexes.rebuild(progress=sys.stderr.isatty() and not as_json)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        typer.echo(
+            f"indexed {report.added} chunks ({report.embedded} embedded, "
+            f"{report.reused} from stored embeddings)"
+        )
+
+
+@app.command()
+def check(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Report differences between the store and the search indexes."""
+    report = context().indexes.check()
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        typer.echo(
+            f"store: {report.store_chunks} chunks; vector index: {report.vector_count}; "
+            f"keyword index: {report.keyword_count}"
+        )
+        for name in (
+            "missing_in_vector",
+            "extra_in_vector",
+            "missing_in_keyword",
+            "extra_in_keyword",
+        ):
+            ids = getattr(report, name)
+            if ids:
+                typer.echo(f"  {name.replace('_', ' ')}: {len(ids)} (e.g. {ids[:5]})")
+        if report.missing_embeddings:
+            typer.echo(f"  chunks without a stored embedding: {report.missing_embeddings}")
+        typer.echo("ok" if report.ok else "differences found: run `kb reindex`")
+    if not report.ok:
+        raise typer.Exit(code=1)

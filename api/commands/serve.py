@@ -1,0 +1,30 @@
+"""`kb serve`: the HTTP API (uvicorn) on the data folder."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from api.cli import app
+from api.commands.context import context
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to bind (KB_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (KB_PORT)")] = None,
+) -> None:
+    """Serve the API; OpenAPI docs at /docs."""
+    import uvicorn
+
+    from api.app import create_app
+
+    ctx = context()
+    ctx.indexes.sync()  # load the model and indexes before the first request
+    uvicorn.run(
+        create_app(context=ctx),
+        host=host or ctx.settings.host,
+        port=port or ctx.settings.port,
+        log_level="info",
+    )

@@ -1,0 +1,66 @@
+"""FastAPI dependencies: the context, a database session, the authenticated person."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from api.context import Context
+from kb.access import Viewer
+from kb.models import Person
+from kb.people import authenticate, require_role, viewer_of
+
+
+def get_context(request: Request) -> Context:
+    context: Context = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[Context, Depends(get_context)]
+
+
+def get_session(context: ContextDep) -> Iterator[Session]:
+    """A session per request; routes that write commit explicitly (one transaction)."""
+    with Session(context.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def current_person(request: Request, session: SessionDep) -> Person:
+    person = authenticate(session, _bearer(request))
+    session.expunge(person)
+    return person
+
+
+CurrentPerson = Annotated[Person, Depends(current_person)]
+
+
+def require(*roles: str) -> Callable[[Person], Person]:
+    """A dependency that lets only these roles through (403 for the others)."""
+
+    def check(person: CurrentPerson) -> Person:
+        require_role(person, *roles)
+        return person
+
+    return check
+
+
+Reader = Annotated[Person, Depends(require("reader", "contributor", "manager", "service"))]
+Contributor = Annotated[Person, Depends(require("contributor", "manager"))]
+Manager = Annotated[Person, Depends(require("manager"))]
+ServiceOrManager = Annotated[Person, Depends(require("service", "manager"))]
+
+
+def viewer(person: CurrentPerson) -> Viewer:
+    return viewer_of(person)

@@ -1,0 +1,5 @@
+"""Routes: documents."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Routes: governance."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Routes: reuse."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Routes: suggestions."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,235 @@
+"""discover > read > prepare (validate, chunk) > version > store, one transaction per document.
+
+A bad file or record is reported with its path and reason and leaves the store as it was; the
+rest of the run goes on. With `strict`, any failure stops the run before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import select
+from tqdm import tqdm
+
+from ingest.parsed import ParsedDocument
+from ingest.preparation import ChunkBudget, PreparedDocument, prepare
+from ingest.readers import SUFFIXES, read_document
+from kb.db import transaction
+from kb.errors import DocumentFormatError, KBError
+from kb.models import Document
+from kb.store import save_draft, set_status
+
+SKIPPED_NAMES = {"readme.md", "readme.txt", "readme"}
+MULTI_RECORD_SUFFIXES = {".csv", ".jsonl"}
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    document_ids: list[int] = field(default_factory=list)
+    chunks_written: int = 0
+
+    def fail(self, path: str, error: str) -> None:
+        self.failed.append({"path": path, "error": error})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "chunks_written": self.chunks_written,
+        }
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    root: Path
+
+    @property
+    def relative(self) -> str:
+        return self.path.relative_to(self.root).as_posix()
+
+
+@dataclass
+class Pending:
+    prepared: PreparedDocument
+    source_path: str
+
+
+def discover(paths: Sequence[Path]) -> tuple[list[SourceFile], list[str]]:
+    """Files to read under the given paths, and the paths that do not exist."""
+    files: list[SourceFile] = []
+    missing: list[str] = []
+    for given in paths:
+        path = given.resolve()
+        if path.is_file():
+            files.append(SourceFile(path, path.parent))
+        elif path.is_dir():
+            files.extend(SourceFile(p, path) for p in sorted(path.rglob("*")) if _wanted(p, path))
+        else:
+            missing.append(str(given))
+    return files, missing
+
+
+def _wanted(path: Path, root: Path) -> bool:
+    relative = path.relative_to(root).parts
+    return (
+        path.is_file()
+        and path.suffix.lower() in SUFFIXES
+        and path.name.lower() not in SKIPPED_NAMES
+        and not any(part.startswith(".") for part in relative)
+    )
+
+
+class Ingester:
+    """Runs ingests against one store."""
+
+    def __init__(self, engine: Engine, budget: ChunkBudget, *, max_file_bytes: int) -> None:
+        self.engine = engine
+        self.budget = budget
+        self.max_file_bytes = max_file_bytes
+
+    def ingest_paths(
+        self,
+        paths: Sequence[Path],
+        *,
+        author: str | None = None,
+        prune: bool = False,
+        strict: bool = False,
+        progress: bool = False,
+    ) -> IngestReport:
+        report = IngestReport()
+        files, missing = discover(paths)
+        for path in missing:
+            report.fail(path, "no such file or folder")
+        pending: list[Pending] = []
+        failed_files: set[str] = set()
+        seen: dict[str, str] = {}
+        for source in tqdm(files, desc="reading", unit="file", disable=not progress):
+            count_before = len(report.failed)
+            pending.extend(self._read_file(source, report, seen))
+            if len(report.failed) > count_before:
+                failed_files.add(str(source.path))
+        if strict and report.failed:
+            return report
+        for item in tqdm(pending, desc="storing", unit="doc", disable=not progress):
+            self._store(item, report, author)
+            if strict and report.failed:
+                return report
+        if prune:
+            self._prune(paths, seen, failed_files, report, author)
+        return report
+
+    def _read_file(
+        self, source: SourceFile, report: IngestReport, seen: dict[str, str]
+    ) -> list[Pending]:
+        try:
+            parsed_items = self._parse(source, report)
+        except DocumentFormatError as exc:
+            report.fail(source.relative, exc.message)
+            return []
+        pending: list[Pending] = []
+        for parsed in parsed_items:
+            try:
+                prepared = prepare(
+                    parsed,
+                    self.budget,
+                    default_id=_default_id(source, parsed),
+                    default_title=source.path.stem,
+                )
+            except KBError as exc:
+                report.fail(parsed.origin or source.relative, exc.message)
+                continue
+            source_id = prepared.draft.source_id
+            if source_id in seen:
+                report.fail(
+                    parsed.origin,
+                    f"{parsed.origin}: duplicate id '{source_id}' (also in {seen[source_id]})",
+                )
+                continue
+            seen[source_id] = parsed.origin
+            pending.append(Pending(prepared, str(source.path)))
+        return pending
+
+    def _parse(self, source: SourceFile, report: IngestReport) -> list[ParsedDocument]:
+        size = source.path.stat().st_size
+        if size > self.max_file_bytes:
+            raise DocumentFormatError(
+                f"{source.relative}: file is {size:,} bytes, over the limit of "
+                f"{self.max_file_bytes:,} (KB_MAX_FILE_BYTES)"
+            )
+        result = read_document(
+            source.path.read_bytes(), source.relative, source.path.suffix.lower()
+        )
+        for error in result.errors:
+            report.fail(error.origin, error.message)
+        for parsed in result.documents:
+            parsed.origin = parsed.origin or source.relative
+        return result.documents
+
+    def _store(self, item: Pending, report: IngestReport, author: str | None) -> None:
+        draft = item.prepared.draft
+        try:
+            with transaction(self.engine) as session:
+                result = save_draft(
+                    session,
+                    draft,
+                    item.prepared.chunks,
+                    author=author or draft.owner,
+                    source_path=item.source_path,
+                )
+        except (KBError, SQLAlchemyError) as exc:
+            message = exc.message if isinstance(exc, KBError) else f"database error: {exc}"
+            report.fail(item.prepared.origin, message)
+            return
+        getattr(report, result.outcome).append(draft.source_id)
+        if result.outcome != "unchanged":
+            report.chunks_written += len(item.prepared.chunks)
+            assert result.document.id is not None
+            report.document_ids.append(result.document.id)
+
+    def _prune(
+        self,
+        paths: Iterable[Path],
+        seen: dict[str, str],
+        failed_files: set[str],
+        report: IngestReport,
+        author: str | None,
+    ) -> None:
+        """Mark deleted the documents whose files (or records) are gone from the given paths."""
+        roots = [p.resolve() for p in paths if p.exists()]
+        with transaction(self.engine) as session:
+            documents = session.exec(
+                select(Document).where(Document.status != "deleted", Document.source_path != None)  # noqa: E711
+            ).all()
+            for document in documents:
+                source = Path(document.source_path or "")
+                if document.source_id in seen or str(source) in failed_files:
+                    continue
+                if any(source == root or root in source.parents for root in roots):
+                    set_status(session, document, "deleted", actor=author)
+                    report.deleted.append(document.source_id)
+                    assert document.id is not None
+                    report.document_ids.append(document.id)
+
+
+def _default_id(source: SourceFile, parsed: ParsedDocument) -> str:
+    if source.path.suffix.lower() in MULTI_RECORD_SUFFIXES:
+        digest = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()[:12]
+        return f"{source.relative}#{digest}"
+    return source.relative

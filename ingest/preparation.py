@@ -1,0 +1,83 @@
+"""From a parsed record to a validated draft with its chunks: pure, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ingest.chunking import chunk_markdown
+from ingest.parsed import ParsedDocument
+from kb.documents import DocumentDraft, build_draft, sha256
+from kb.store import HEADING_SEPARATOR, ChunkInput
+
+TokenCounter = Callable[[str], int]
+MIN_CHUNK_TOKENS = 48
+
+
+@dataclass
+class PreparedDocument:
+    draft: DocumentDraft
+    chunks: list[ChunkInput]
+    origin: str
+
+
+@dataclass(frozen=True)
+class ChunkBudget:
+    """How chunks are measured: the embedding model's tokenizer and its input limit."""
+
+    count_tokens: TokenCounter
+    max_tokens: int
+
+
+def prepare(
+    parsed: ParsedDocument, budget: ChunkBudget, *, default_id: str, default_title: str
+) -> PreparedDocument:
+    """Validate fields and cut the text into chunks that fit the model's input."""
+    fields = dict(parsed.fields)
+    if parsed.title and not fields.get("title"):
+        fields["title"] = parsed.title
+    draft = build_draft(
+        fields,
+        parsed.text,
+        origin=parsed.origin,
+        default_id=default_id,
+        default_title=default_title,
+    )
+    return PreparedDocument(draft=draft, chunks=make_chunks(draft, budget), origin=parsed.origin)
+
+
+def make_chunks(draft: DocumentDraft, budget: ChunkBudget) -> list[ChunkInput]:
+    """Chunks whose embedded text (title, headings, text) fits the model's input limit."""
+    title = _shorten(draft.title, budget.max_tokens // 4, budget)
+    text_budget = max(MIN_CHUNK_TOKENS, budget.max_tokens - budget.count_tokens(title) - 1)
+    chunks: list[ChunkInput] = []
+    for piece in chunk_markdown(draft.text, budget.count_tokens, text_budget):
+        context = _context(title, piece.heading_path, piece.text, budget)
+        embedded = f"{context}\n{piece.text}" if context else piece.text
+        chunks.append(
+            ChunkInput(
+                ordinal=len(chunks),
+                heading_path=piece.heading_path,
+                text=piece.text,
+                context=context,
+                content_hash=sha256(embedded),
+            )
+        )
+    return chunks
+
+
+def _shorten(text: str, limit: int, budget: ChunkBudget) -> str:
+    while text and budget.count_tokens(text) > limit:
+        text = text[: int(len(text) * 0.8)]
+    return text
+
+
+def _context(title: str, headings: tuple[str, ...], text: str, budget: ChunkBudget) -> str:
+    """Title and as many inner headings as still fit beside the text."""
+    room = budget.max_tokens - budget.count_tokens(text)
+    while headings:
+        context = "\n".join([title, HEADING_SEPARATOR.join(headings)]).strip()
+        if budget.count_tokens(context) <= room:
+            return context
+        headings = headings[1:]
+    return title if budget.count_tokens(title) <= room else ""

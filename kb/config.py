@@ -1,0 +1,66 @@
+"""All configuration in one settings object, read from `KB_*` environment variables.
+
+Built once at the edge (CLI entry, app start-up) and passed down; library code never reads
+`os.environ` itself.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Every setting is documented in README.md (a test checks it)."""
+
+    model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
+
+    home: Path = Field(Path(".kb"), description="data folder: SQLite database, search indexes")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite in the data folder"
+    )
+    embedding_model: str = Field(
+        DEFAULT_MODEL,
+        description="sentence-transformers model name or local path; default the bundled model",
+    )
+    model_languages: str = Field(
+        "auto",
+        description="languages the embedding model reads (comma list, 'multi', or 'auto')",
+    )
+    embedding_batch_size: int = Field(64, ge=1, description="chunks per encoding batch")
+    max_file_bytes: int = Field(20_000_000, ge=1, description="largest file ingest accepts")
+    max_request_bytes: int = Field(25_000_000, ge=1, description="largest HTTP request body")
+    ann_threshold: int = Field(
+        50_000, ge=1, description="vectors above which search uses an HNSW graph"
+    )
+    hybrid_alpha: float = Field(
+        0.5, ge=0.0, le=1.0, description="weight of semantic scores in hybrid ranking"
+    )
+    top_k: int = Field(10, ge=1, le=200, description="default number of search results")
+    near_duplicate_threshold: float = Field(
+        0.9, ge=0.0, le=1.0, description="similarity above which a contribution is a near-duplicate"
+    )
+    due_soon_days: int = Field(
+        14, ge=0, description="days before a review is due that count as due soon"
+    )
+    host: str = Field("127.0.0.1", description="address `kb serve` binds")
+    port: int = Field(8000, description="port `kb serve` listens on")
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'kb.sqlite').resolve()}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")

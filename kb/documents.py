@@ -1,0 +1,230 @@
+"""Validation of document fields by kind: raw front matter / JSON in, a clean draft out."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from kb.errors import DocumentFormatError
+from kb.language import detect_language
+from kb.models import CONFIDENTIALITY, KINDS, OUTCOMES
+
+LIST_FIELDS = ("products", "competitors", "tags", "reasons", "grants")
+TEXT_FIELDS = (
+    "industry",
+    "customer",
+    "competitor",
+    "source",
+    "bid",
+    "question",
+    "answer",
+    "author",
+)
+DATE_FIELDS = ("updated", "observed", "decision_date")
+REQUIRED_BY_KIND: dict[str, tuple[str, ...]] = {
+    "product_note": (),
+    "competitor_intel": ("competitor", "source", "observed"),
+    "proposal": ("customer", "industry"),
+    "bid_result": ("bid", "customer", "outcome"),
+    "qa": ("question",),
+}
+# Fields stored on the document row itself rather than in `meta`.
+ROW_FIELDS = ("id", "kind", "title", "language", "owner", "confidentiality", "status")
+
+
+@dataclass
+class DocumentDraft:
+    """A validated document, ready to be versioned and stored."""
+
+    source_id: str
+    kind: str
+    title: str
+    text: str
+    language: str
+    owner: str | None
+    confidentiality: str
+    status: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        """Identifies a version: any change to text, title or fields makes a new one."""
+        payload = {
+            "kind": self.kind,
+            "title": self.title,
+            "text": self.text,
+            "language": self.language,
+            "owner": self.owner,
+            "confidentiality": self.confidentiality,
+            "status": self.status,
+            "meta": self.meta,
+        }
+        return sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalise(text: str) -> str:
+    """NFC, unix newlines, no trailing spaces: the form that is hashed and stored."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+def build_draft(
+    fields: dict[str, Any], text: str, *, origin: str, default_id: str, default_title: str
+) -> DocumentDraft:
+    """Validate raw fields for their kind; errors name the file and the field."""
+    kind = str(fields.get("kind") or "product_note").strip()
+    if kind not in KINDS:
+        raise DocumentFormatError(
+            f"{origin}: unknown kind '{kind}' (expected one of {', '.join(KINDS)})"
+        )
+    meta = {k: v for k, v in fields.items() if k not in ROW_FIELDS}
+    meta = _clean_meta(meta, origin)
+    if kind == "qa" and "answer" in meta and not text.strip():
+        text = str(meta["answer"])
+    text = normalise(text)
+    if not text:
+        raise DocumentFormatError(f"{origin}: empty document")
+    missing = [name for name in REQUIRED_BY_KIND[kind] if meta.get(name) in (None, "", [])]
+    if missing:
+        raise DocumentFormatError(f"{origin}: kind '{kind}' requires field(s) {', '.join(missing)}")
+    if kind == "bid_result" and meta["outcome"] not in OUTCOMES:
+        raise DocumentFormatError(
+            f"{origin}: field 'outcome' must be one of {', '.join(OUTCOMES)} "
+            f"(got '{meta['outcome']}')"
+        )
+    source_id = _text(fields.get("id"), "id", origin) or default_id
+    title = _text(fields.get("title"), "title", origin) or default_title
+    return DocumentDraft(
+        source_id=source_id,
+        kind=kind,
+        title=normalise(title),
+        text=text,
+        language=_language(fields.get("language"), text, origin),
+        owner=_text(fields.get("owner"), "owner", origin),
+        confidentiality=_choice(fields, "confidentiality", CONFIDENTIALITY, "internal", origin),
+        status=_choice(fields, "status", ("active", "archived"), "active", origin),
+        meta=meta,
+    )
+
+
+def _clean_meta(meta: dict[str, Any], origin: str) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for name, value in meta.items():
+        if value is None or value == "" or value == []:
+            continue
+        if name in LIST_FIELDS:
+            clean[name] = _list(value, name, origin)
+        elif name in DATE_FIELDS:
+            clean[name] = _date(value, name, origin)
+        elif name in TEXT_FIELDS:
+            clean[name] = _text(value, name, origin)
+        elif name == "review_interval_days":
+            clean[name] = _positive_int(value, name, origin)
+        elif name == "amount":
+            clean[name] = _number(value, name, origin)
+        elif name == "outcome":
+            clean[name] = str(value).strip().lower()
+        else:
+            clean[name] = _jsonable(value)
+    return clean
+
+
+def _text(value: Any, name: str, origin: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        raise DocumentFormatError(
+            f"{origin}: field '{name}' must be text, not {type(value).__name__}"
+        )
+    text = str(value).strip()
+    return text or None
+
+
+def _list(value: Any, name: str, origin: str) -> list[str]:
+    if isinstance(value, str):
+        items = [part for part in value.replace("；", ";").split(";")]
+        if len(items) == 1:
+            items = value.split(",")
+    elif isinstance(value, (list, tuple)):
+        items = [str(item) for item in value if not isinstance(item, (dict, list))]
+        if len(items) != len(value):
+            raise DocumentFormatError(f"{origin}: field '{name}' must be a list of text values")
+    else:
+        items = [str(value)]
+    return [item.strip() for item in items if item.strip()]
+
+
+def _date(value: Any, name: str, origin: str) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        return date.fromisoformat(str(value).strip()[:10]).isoformat()
+    except ValueError:
+        raise DocumentFormatError(
+            f"{origin}: field '{name}' must be a date YYYY-MM-DD (got '{value}')"
+        ) from None
+
+
+def _positive_int(value: Any, name: str, origin: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0 or isinstance(value, bool):
+        raise DocumentFormatError(f"{origin}: field '{name}' must be a positive whole number")
+    return number
+
+
+def _number(value: Any, name: str, origin: str) -> float:
+    try:
+        return float(str(value).replace(",", "").strip())
+    except ValueError:
+        raise DocumentFormatError(
+            f"{origin}: field '{name}' must be a number (got '{value}')"
+        ) from None
+
+
+def _choice(
+    fields: dict[str, Any], name: str, allowed: tuple[str, ...], default: str, origin: str
+) -> str:
+    value = str(fields.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise DocumentFormatError(
+            f"{origin}: field '{name}' must be one of {', '.join(allowed)} (got '{value}')"
+        )
+    return value
+
+
+def _language(value: Any, text: str, origin: str) -> str:
+    if value is None or str(value).strip() == "":
+        return detect_language(text)
+    lang = str(value).strip().lower()
+    aliases = {
+        "zh-cn": "zh",
+        "cn": "zh",
+        "chinese": "zh",
+        "中文": "zh",
+        "english": "en",
+        "en-us": "en",
+    }
+    return aliases.get(lang, lang)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value

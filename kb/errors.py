@@ -1,0 +1,71 @@
+"""Domain errors. Each carries the HTTP status and a stable code; the edges turn them into
+`{"error": {"code", "message"}}` responses or a CLI message on stderr."""
+
+from __future__ import annotations
+
+
+class KBError(Exception):
+    """Base of every error kb raises on purpose."""
+
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(KBError):
+    status = 422
+    code = "invalid_input"
+
+
+class DocumentFormatError(InvalidInput):
+    """A file or record cannot be read as a kb document (names the file and the problem)."""
+
+    code = "invalid_document"
+
+
+class NotFound(KBError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(KBError):
+    status = 409
+    code = "conflict"
+
+
+class VersionConflict(Conflict):
+    code = "version_conflict"
+
+    def __init__(self, message: str, current_version: int) -> None:
+        super().__init__(message)
+        self.current_version = current_version
+
+
+class Unauthorized(KBError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(KBError):
+    status = 403
+    code = "forbidden"
+
+
+class PayloadTooLarge(KBError):
+    status = 413
+    code = "payload_too_large"
+
+
+class IndexMismatch(KBError):
+    """A persisted search index does not match the configured model or the store."""
+
+    status = 409
+    code = "index_mismatch"
+
+
+class ConfigurationError(KBError):
+    status = 500
+    code = "configuration_error"

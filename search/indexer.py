@@ -1,0 +1,266 @@
+"""Keeps the vector and keyword indexes in step with the store.
+
+The store is the truth: `sync` compares the indexed chunk ids with the current chunks of active
+documents and applies the difference, embedding only chunks whose text the configured model has
+never embedded (vectors are kept in the database, keyed by text hash and model).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from tqdm import tqdm
+
+from kb.config import Settings
+from kb.db import transaction
+from kb.embeddings import load_vectors, store_vectors
+from kb.errors import IndexMismatch
+from kb.models import Chunk, Event
+from search.catalog import Catalog, load_catalog
+from search.embedder import Embedder
+from search.keyword import KeywordIndex
+from search.tokenize import tokenize
+from search.vector_index import VectorIndex
+
+ENCODE_BATCH = 256
+TEXT_BATCH = 500
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    removed: int = 0
+    embedded: int = 0
+    reused: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return self.__dict__.copy()
+
+
+@dataclass
+class CheckReport:
+    store_chunks: int = 0
+    vector_count: int = 0
+    keyword_count: int = 0
+    missing_in_vector: list[int] = field(default_factory=list)
+    extra_in_vector: list[int] = field(default_factory=list)
+    missing_in_keyword: list[int] = field(default_factory=list)
+    extra_in_keyword: list[int] = field(default_factory=list)
+    missing_embeddings: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (
+            self.missing_in_vector
+            or self.extra_in_vector
+            or self.missing_in_keyword
+            or self.extra_in_keyword
+            or self.missing_embeddings
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {**self.__dict__, "ok": self.ok}
+
+
+class SearchIndexes:
+    """The live indexes of one data folder, with the catalog search filters on."""
+
+    def __init__(self, settings: Settings, engine: Engine, embedder: Embedder) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.embedder = embedder
+        self.folder: Path = settings.index_dir
+        self.catalog = Catalog()
+        self._vector: VectorIndex | None = None
+        self._keyword: KeywordIndex | None = None
+        self._marker: int | None = None
+        self._lock = threading.RLock()
+
+    # -- opening -------------------------------------------------------------------------
+    @property
+    def vector(self) -> VectorIndex:
+        if self._vector is None:
+            self._vector = self._open_vector()
+        return self._vector
+
+    @property
+    def keyword(self) -> KeywordIndex:
+        if self._keyword is None:
+            self._keyword = KeywordIndex.load(self.folder)
+        return self._keyword
+
+    def _open_vector(self) -> VectorIndex:
+        sidecar = self.folder / "vectors" / "index.json"
+        if sidecar.exists():
+            try:
+                built = json.loads(sidecar.read_text())
+            except ValueError:
+                built = {}
+            if built.get("model") != self.embedder.model_id:
+                raise IndexMismatch(
+                    f"the vector index in {self.folder} was built with model "
+                    f"'{built.get('model')}' but KB_EMBEDDING_MODEL is "
+                    f"'{self.embedder.model_id}'; run `kb reindex` to rebuild it"
+                )
+            dim = int(built.get("dim", 0))
+        else:
+            dim = self.embedder.dim
+        index = VectorIndex.load(self.folder, self.embedder.model_id, dim)
+        index_threshold = self.settings.ann_threshold
+        if getattr(index, "approximate_threshold", index_threshold) != index_threshold:
+            index.approximate_threshold = index_threshold
+        return index
+
+    # -- keeping in step -----------------------------------------------------------------
+    def store_marker(self) -> int:
+        with Session(self.engine) as session:
+            return int(session.exec(select(func.max(Event.id))).one() or 0)
+
+    def ensure_current(self) -> None:
+        """Sync when the store changed since the last sync (cheap when it did not)."""
+        marker = self.store_marker()
+        if marker != self._marker:
+            self.sync()
+
+    def sync(self, *, progress: bool = False) -> SyncReport:
+        with self._lock, self._file_lock():
+            marker = self.store_marker()
+            with Session(self.engine) as session:
+                catalog, chunks = load_catalog(session)
+            report = self._apply(dict(chunks), progress)
+            self.catalog = catalog
+            self._marker = marker
+            return report
+
+    def rebuild(self, *, progress: bool = False) -> SyncReport:
+        """Drop both indexes and build them again from the store (no re-embedding)."""
+        with self._lock, self._file_lock():
+            for name in ("vectors", "keyword"):
+                shutil.rmtree(self.folder / name, ignore_errors=True)
+            self._vector = VectorIndex(
+                self.embedder.dim,
+                self.embedder.model_id,
+                approximate_threshold=self.settings.ann_threshold,
+            )
+            self._keyword = KeywordIndex()
+            self._marker = None
+        return self.sync(progress=progress)
+
+    def _apply(self, wanted: dict[int, str], progress: bool) -> SyncReport:
+        report = SyncReport()
+        vector, keyword = self.vector, self.keyword
+        wanted_ids = set(wanted)
+        in_vector = set(vector.ids().tolist())
+        in_keyword = set(keyword.ids().tolist())
+        stale_vector = sorted(in_vector - wanted_ids)
+        stale_keyword = sorted(in_keyword - wanted_ids)
+        new_vector = sorted(wanted_ids - in_vector)
+        new_keyword = sorted(wanted_ids - in_keyword)
+        if not (stale_vector or stale_keyword or new_vector or new_keyword):
+            return report
+        if stale_vector:
+            vector.remove(np.asarray(stale_vector, dtype=np.int64))
+        if stale_keyword:
+            keyword.remove(np.asarray(stale_keyword, dtype=np.int64))
+        if new_vector:
+            ids, vectors = self._vectors_for(new_vector, wanted, report, progress)
+            vector.add(ids, vectors)
+        if new_keyword:
+            keyword.add(
+                (chunk.id, tokenize(chunk.embedding_text))
+                for chunk in self._chunks(new_keyword)
+                if chunk.id is not None
+            )
+        report.added = len(new_vector)
+        report.removed = len(stale_vector)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        vector.save(self.folder)
+        keyword.save(self.folder)
+        return report
+
+    def _vectors_for(
+        self, chunk_ids: list[int], hashes: dict[int, str], report: SyncReport, progress: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        model = self.embedder.model_id
+        with Session(self.engine) as session:
+            known = load_vectors(session, model, (hashes[c] for c in chunk_ids))
+        missing = sorted({hashes[c] for c in chunk_ids} - set(known))
+        report.reused = len(chunk_ids) - sum(1 for c in chunk_ids if hashes[c] in missing)
+        if missing:
+            known.update(self._embed(missing, chunk_ids, hashes, progress))
+            report.embedded = len(missing)
+        ids = np.asarray(chunk_ids, dtype=np.int64)
+        vectors = np.vstack([known[hashes[c]] for c in chunk_ids]).astype(np.float32)
+        return ids, vectors
+
+    def _embed(
+        self, missing: list[str], chunk_ids: list[int], hashes: dict[int, str], progress: bool
+    ) -> dict[str, np.ndarray]:
+        """Embed texts the model has not seen, longest first, saving each batch as it goes."""
+        missing_set = set(missing)
+        first_chunk: dict[str, int] = {}
+        for chunk_id in chunk_ids:
+            if hashes[chunk_id] in missing_set:
+                first_chunk.setdefault(hashes[chunk_id], chunk_id)
+        texts = {c.content_hash: c.embedding_text for c in self._chunks(list(first_chunk.values()))}
+        order = sorted(texts, key=lambda h: len(texts[h]), reverse=True)
+        found: dict[str, np.ndarray] = {}
+        bar = tqdm(total=len(order), desc="embedding", unit="chunk", disable=not progress)
+        for start in range(0, len(order), ENCODE_BATCH):
+            batch = order[start : start + ENCODE_BATCH]
+            vectors = self.embedder.encode([texts[h] for h in batch])
+            with transaction(self.engine) as session:
+                store_vectors(session, self.embedder.model_id, batch, vectors)
+            found.update(zip(batch, vectors, strict=True))
+            bar.update(len(batch))
+        bar.close()
+        return found
+
+    def _chunks(self, chunk_ids: Sequence[int]) -> Iterator[Chunk]:
+        with Session(self.engine) as session:
+            for start in range(0, len(chunk_ids), TEXT_BATCH):
+                batch = list(chunk_ids[start : start + TEXT_BATCH])
+                yield from session.exec(select(Chunk).where(col(Chunk.id).in_(batch)))
+
+    # -- checking ------------------------------------------------------------------------
+    def check(self) -> CheckReport:
+        """Differences between the store and both indexes (nothing is changed)."""
+        with Session(self.engine) as session:
+            _, chunks = load_catalog(session)
+            wanted = dict(chunks)
+            known = load_vectors(session, self.embedder.model_id, wanted.values())
+        wanted_ids = set(wanted)
+        in_vector = set(self.vector.ids().tolist())
+        in_keyword = set(self.keyword.ids().tolist())
+        return CheckReport(
+            store_chunks=len(wanted_ids),
+            vector_count=len(in_vector),
+            keyword_count=len(in_keyword),
+            missing_in_vector=sorted(wanted_ids - in_vector),
+            extra_in_vector=sorted(in_vector - wanted_ids),
+            missing_in_keyword=sorted(wanted_ids - in_keyword),
+            extra_in_keyword=sorted(in_keyword - wanted_ids),
+            missing_embeddings=len(set(wanted.values()) - set(known)),
+        )
+
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        """One writer at a time across processes (CLI ingest beside a running server)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / ".lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)

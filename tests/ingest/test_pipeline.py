@@ -1,0 +1,188 @@
+"""The ingest pipeline against a real store: versions, failures, prune, strict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ingest.pipeline import Ingester
+from ingest.preparation import ChunkBudget
+from kb.models import Chunk, Document, DocumentVersion, Event
+from kb.store import resolve_document
+from search.embedder import SentenceTransformerEmbedder
+
+NOTE = """---
+id: {id}
+kind: product_note
+title: {title}
+owner: li.na
+products: [X-200]
+---
+# {title}
+
+## 性能
+X-200 单节点吞吐 {speed} MB/s，支持国产化信创环境。
+
+## Pricing
+List price is 380,000 CNY per appliance.
+"""
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def note(folder: Path, name: str, speed: int = 800, **kw: str) -> Path:
+    values = {"id": name, "title": f"X-200 {name}", **kw}
+    return write(folder / f"{name}.md", NOTE.format(speed=speed, **values))
+
+
+@pytest.fixture
+def ingester(engine: Engine, embedder: SentenceTransformerEmbedder) -> Ingester:
+    budget = ChunkBudget(embedder.count_tokens, embedder.max_tokens)
+    return Ingester(engine, budget, max_file_bytes=50_000)
+
+
+def counts(engine: Engine) -> list[int]:
+    with Session(engine) as session:
+        return [
+            int(session.exec(select(func.count()).select_from(m)).one())
+            for m in (Document, DocumentVersion, Chunk, Event)
+        ]
+
+
+def test_folder_ingest_adds_documents_with_heading_paths(
+    ingester: Ingester, engine: Engine, tmp_path: Path
+) -> None:
+    note(tmp_path / "src", "a")
+    note(tmp_path / "src" / "sub", "b")
+    report = ingester.ingest_paths([tmp_path / "src"], author="li.na")
+    assert sorted(report.added) == ["a", "b"]
+    with Session(engine) as session:
+        document = resolve_document(session, "a")
+        chunks = session.exec(select(Chunk).where(Chunk.document_id == document.id)).all()
+        assert {c.heading_path for c in chunks} == {"X-200 a > 性能", "X-200 a > Pricing"}
+        assert document.language == "zh" or document.language == "en"
+
+
+def test_reingest_unchanged_writes_nothing(
+    ingester: Ingester, engine: Engine, tmp_path: Path
+) -> None:
+    note(tmp_path, "a")
+    ingester.ingest_paths([tmp_path])
+    before = counts(engine)
+    report = ingester.ingest_paths([tmp_path])
+    assert report.unchanged == ["a"] and not report.added and not report.updated
+    assert counts(engine) == before
+
+
+def test_changed_file_adds_version(ingester: Ingester, engine: Engine, tmp_path: Path) -> None:
+    note(tmp_path, "a", speed=800)
+    ingester.ingest_paths([tmp_path])
+    note(tmp_path, "a", speed=950)
+    report = ingester.ingest_paths([tmp_path], author="wang.fang")
+    assert report.updated == ["a"]
+    with Session(engine) as session:
+        assert resolve_document(session, "a").current_version == 2
+
+
+def test_bad_files_are_reported_and_the_rest_goes_on(
+    ingester: Ingester, engine: Engine, tmp_path: Path
+) -> None:
+    note(tmp_path, "good")
+    write(tmp_path / "broken.md", "---\ntitle: [unclosed\n---\nbody\n")
+    write(tmp_path / "memo.md", "---\nkind: memo\n---\nbody text\n")
+    write(tmp_path / "deck.docx", "not a zip")
+    write(tmp_path / "empty.txt", "")
+    write(tmp_path / "huge.txt", "x" * 60_000)
+    report = ingester.ingest_paths([tmp_path])
+    assert report.added == ["good"]
+    failed = {f["path"]: f["error"] for f in report.failed}
+    assert set(failed) == {"broken.md", "memo.md", "deck.docx", "empty.txt", "huge.txt"}
+    assert "unknown kind 'memo'" in failed["memo.md"]
+    assert "over the limit" in failed["huge.txt"]
+    assert counts(engine)[0] == 1
+
+
+def test_strict_writes_nothing_when_any_file_fails(
+    ingester: Ingester, engine: Engine, tmp_path: Path
+) -> None:
+    note(tmp_path, "good")
+    write(tmp_path / "memo.md", "---\nkind: memo\n---\nbody text\n")
+    report = ingester.ingest_paths([tmp_path], strict=True)
+    assert report.failed and not report.added
+    assert counts(engine) == [0, 0, 0, 0]
+
+
+def test_duplicate_ids_in_one_run_fail_the_later_file(ingester: Ingester, tmp_path: Path) -> None:
+    note(tmp_path, "a", id="same")
+    note(tmp_path, "b", id="same")
+    report = ingester.ingest_paths([tmp_path])
+    assert report.added == ["same"]
+    assert len(report.failed) == 1 and "duplicate id 'same'" in report.failed[0]["error"]
+
+
+def test_jsonl_bad_line_is_reported_with_line_number(ingester: Ingester, tmp_path: Path) -> None:
+    write(
+        tmp_path / "bulk.jsonl",
+        '{"id": "d1", "title": "One", "text": "first document"}\n'
+        '{"id": "d2", "title": "Two", "text": \n'
+        '{"id": "d3", "title": "Three", "text": "third document", "kind": "product_note"}\n',
+    )
+    report = ingester.ingest_paths([tmp_path])
+    assert sorted(report.added) == ["d1", "d3"]
+    assert [f["path"] for f in report.failed] == ["bulk.jsonl:2"]
+
+
+def test_gb18030_text_file_is_read(ingester: Ingester, engine: Engine, tmp_path: Path) -> None:
+    write(tmp_path / "gbk.txt", "华为云数据集成报价下调百分之二十。", encoding="gb18030")
+    report = ingester.ingest_paths([tmp_path])
+    assert report.added == ["gbk.txt"]
+    with Session(engine) as session:
+        version = session.exec(select(DocumentVersion)).one()
+        assert "华为云" in version.text
+
+
+def test_prune_marks_vanished_files_deleted_and_keeps_history(
+    ingester: Ingester, engine: Engine, tmp_path: Path
+) -> None:
+    note(tmp_path, "a")
+    gone = note(tmp_path, "b")
+    ingester.ingest_paths([tmp_path])
+    gone.unlink()
+    report = ingester.ingest_paths([tmp_path], prune=True)
+    assert report.deleted == ["b"]
+    with Session(engine) as session:
+        document = resolve_document(session, "b")
+        assert document.status == "deleted" and document.current_version == 1
+        assert resolve_document(session, "a").status == "active"
+
+
+def test_prune_spares_documents_of_files_that_failed_to_read(
+    ingester: Ingester, engine: Engine, tmp_path: Path
+) -> None:
+    path = note(tmp_path, "a")
+    ingester.ingest_paths([tmp_path])
+    write(path, "---\ntitle: [unclosed\n---\nbody\n")
+    report = ingester.ingest_paths([tmp_path], prune=True)
+    assert report.deleted == [] and len(report.failed) == 1
+
+
+def test_every_chunk_fits_the_model_input(
+    ingester: Ingester, engine: Engine, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    long_text = "。".join(
+        f"第{i}条：X-200 在金融行业的部署经验说明，涉及等保三级与国产化适配" for i in range(300)
+    )
+    write(tmp_path / "long.md", f"---\nid: long\ntitle: 长文档\n---\n# 长文档\n\n{long_text}\n")
+    ingester.ingest_paths([tmp_path])
+    with Session(engine) as session:
+        chunks = session.exec(select(Chunk)).all()
+    assert len(chunks) > 5
+    assert max(embedder.count_tokens(c.embedding_text) for c in chunks) <= embedder.max_tokens
