@@ -39,6 +39,12 @@ class Freshness:
     due_at: datetime | None
     days_overdue: int  # whole days past due_at, 0 when not yet due
 
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("last_verified", "due_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
 
 def interval_days(document: Document) -> int | None:
     """The document's review interval: its own `review_interval_days`, else its kind's."""
@@ -104,10 +110,7 @@ class AuditRow:
 
     def as_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in asdict(self).items() if k != "freshness"}
-        data.update(asdict(self.freshness))
-        for key in ("last_verified", "due_at"):
-            data[key] = data[key].isoformat() if data[key] else None
-        return data
+        return {**data, **self.freshness.as_dict()}
 
 
 AUDIT_COLUMNS = (

@@ -55,7 +55,14 @@ def review_document(
     now = now or utcnow()
     document.reviewed_at = now
     session.add(document)
-    record_event(session, "review", actor=actor, document_id=document.id,
-                 version=document.current_version, at=now, detail={"note": note})
+    record_event(
+        session,
+        "review",
+        actor=actor,
+        document_id=document.id,
+        version=document.current_version,
+        at=now,
+        detail={"note": note},
+    )
     assert document.id is not None
     return Review(document.id, document.source_id, document.current_version, now, actor, note)

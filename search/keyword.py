@@ -189,7 +189,8 @@ class KeywordIndex:
         counts = np.bincount(new_term[terms], minlength=int(used.sum()))
         self._indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         words = list(self._vocab)
-        self._vocab = _Vocabulary((words[t], i) for i, t in enumerate(np.flatnonzero(used).tolist()))
+        kept = np.flatnonzero(used).tolist()
+        self._vocab = _Vocabulary((words[t], i) for i, t in enumerate(kept))
         self._ids, self._lengths = self._ids[self._live], self._lengths[self._live]
         self._live = np.ones(len(self._ids), bool)
         self._row_of = dict(zip(self._ids.tolist(), range(len(self._ids)), strict=True))

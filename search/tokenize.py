@@ -32,22 +32,24 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)*")
 _JOINERS = re.compile(r"[-_]")
 _NON_LETTER = re.compile(r"[\W\d_]+")
 
-ENGLISH_STOP_WORDS = frozenset(
-    """a about above after again against all am an and any are aren as at be because been
-    before being below between both but by can couldn d did didn do does doesn doing don down
-    during each few for from further had hadn has hasn have haven having he her here hers
-    herself him himself his how i if in into is isn it its itself just ll m me more most
-    mustn my myself no nor not now o of off on once only or other our ours ourselves out over
-    own re s same shan she should shouldn so some such t than that the their theirs them
-    themselves then there these they this those through to too under until up very was wasn
-    we were weren what when where which while who whom why will with won wouldn y you your
-    yours yourself yourselves""".split()
-)
-CHINESE_STOP_WORDS = frozenset(
-    """的 了 和 是 在 与 及 等 或 也 就 都 而 及其 以及 对 把 被 从 到 为 之 其 这 那 这个
-    那个 这些 那些 一个 我们 你们 他们 它们 它 我 你 他 她 吗 呢 吧 啊 着 过 于 以 并 且 但
-    则 即 又 还 很 所 所以 因为 如果 可以 已经 各 每 该""".split()
-)
+_ENGLISH_STOP_LIST = """
+    a about above after again against all am an and any are aren as at be because been before
+    being below between both but by can couldn d did didn do does doesn doing don down during
+    each few for from further had hadn has hasn have haven having he her here hers herself him
+    himself his how i if in into is isn it its itself just ll m me more most mustn my myself
+    no nor not now o of off on once only or other our ours ourselves out over own re s same
+    shan she should shouldn so some such t than that the their theirs them themselves then
+    there these they this those through to too under until up very was wasn we were weren
+    what when where which while who whom why will with won wouldn y you your yours yourself
+    yourselves
+"""
+_CHINESE_STOP_LIST = """
+    的 了 和 是 在 与 及 等 或 也 就 都 而 及其 以及 对 把 被 从 到 为 之 其 这 那 这个 那个
+    这些 那些 一个 我们 你们 他们 它们 它 我 你 他 她 吗 呢 吧 啊 着 过 于 以 并 且 但 则 即
+    又 还 很 所 所以 因为 如果 可以 已经 各 每 该
+"""
+ENGLISH_STOP_WORDS = frozenset(_ENGLISH_STOP_LIST.split())
+CHINESE_STOP_WORDS = frozenset(_CHINESE_STOP_LIST.split())
 # Presales terms jieba's dictionary lacks; without them `等保` splits into `等` + `保`.
 _DOMAIN_WORDS = ("等保", "信创", "私有化", "私有云", "公有云", "混合云", "国产化", "双活", "灾备")
 

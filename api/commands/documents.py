@@ -13,6 +13,7 @@ from api.cli import app
 from api.commands.context import context
 from api.commands.output import print_json, print_table
 from kb.store import diff_versions, get_version, list_versions, resolve_document
+from search.duplicates import near_duplicate_report
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
@@ -38,7 +39,10 @@ def ingest(
         paths, author=author, prune=prune, strict=strict, progress=progress
     )
     sync = ctx.indexes.sync(progress=progress)
-    data = {**report.as_dict(), "index": sync.as_dict()}
+    duplicates = near_duplicate_report(
+        ctx.indexes, report.document_ids, threshold=ctx.settings.near_duplicate_threshold
+    )
+    data = {**report.as_dict(), "index": sync.as_dict(), "near_duplicates": duplicates}
     if as_json:
         print_json(data)
     else:
@@ -49,6 +53,11 @@ def ingest(
         )
         for failure in report.failed:
             typer.echo(f"  failed: {failure['path']}: {failure['error']}", err=True)
+        for item in duplicates:
+            similar = ", ".join(
+                f"{s['source_id']} ({s['similarity']:.2f})" for s in item["similar"]
+            )
+            typer.echo(f"  similar: {item['source_id']} ~ {similar}; update it instead?", err=True)
     if report.failed and strict:
         raise typer.Exit(code=1)
 

@@ -1,5 +1,125 @@
-"""Routes: governance."""
+"""Governance: contributions, freshness audits, reviews and hand-overs."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
-router = APIRouter()
+from api.deps import ContextDep, CurrentPerson, Manager, Reader, SessionDep
+from kb.clock import utcnow
+from kb.contributions import contributions, parse_day
+from kb.freshness import (
+    archive_candidates,
+    audit_freshness,
+    freshness_of,
+    owner_is_active,
+    status_counts,
+)
+from kb.handover import hand_over
+from kb.people import viewer_of
+from kb.review import MAX_NOTE_CHARS, review_document
+from kb.store import get_document
+
+router = APIRouter(tags=["governance"])
+
+
+class ReviewCreate(BaseModel):
+    note: str | None = Field(None, max_length=MAX_NOTE_CHARS, description="what was checked")
+
+
+class HandoverCreate(BaseModel):
+    to: str = Field(..., min_length=1, description="the successor's user name")
+    disable: bool = Field(False, description="also disable the leaver")
+
+
+@router.get("/contributions")
+def get_contributions(
+    session: SessionDep,
+    _person: Reader,
+    since: str | None = None,
+    until: str | None = None,
+    group_by: str = "person",
+) -> dict[str, Any]:
+    """Contributions per person, team or kind; `since` and `until` are whole days (YYYY-MM-DD),
+    both included."""
+    start, end = parse_day(since, "since"), parse_day(until, "until")
+    rows = contributions(session, since=start, until=end, group_by=group_by)
+    return {"since": start, "until": end, "group_by": group_by, "rows": rows}
+
+
+@router.get("/audit/freshness")
+def get_freshness_audit(
+    session: SessionDep,
+    context: ContextDep,
+    person: Manager,
+    owner: str | None = None,
+    team: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    document_status: str = "active",
+) -> dict[str, Any]:
+    """Every audited document's freshness, worst first (managers)."""
+    now = utcnow()
+    rows = audit_freshness(
+        session,
+        now=now,
+        viewer=viewer_of(person),
+        owner=owner,
+        team=team,
+        kind=kind,
+        status=status,
+        document_status=document_status,
+        due_soon_days=context.settings.due_soon_days,
+    )
+    return {
+        "now": now.isoformat(),
+        "counts": status_counts(rows),
+        "documents": [row.as_dict() for row in rows],
+    }
+
+
+@router.get("/audit/archive-candidates")
+def get_archive_candidates(session: SessionDep, person: Manager) -> dict[str, Any]:
+    """Documents unverified, unused and unread for more than two review intervals (managers)."""
+    now = utcnow()
+    rows = archive_candidates(session, now=now, viewer=viewer_of(person))
+    return {"now": now.isoformat(), "documents": [row.as_dict() for row in rows]}
+
+
+@router.post("/documents/{document_id}/review")
+def post_review(
+    document_id: int,
+    session: SessionDep,
+    context: ContextDep,
+    person: CurrentPerson,
+    body: ReviewCreate | None = None,
+) -> dict[str, Any]:
+    """Mark a document verified without a new version (its owner or a manager)."""
+    document = get_document(session, document_id)
+    review = review_document(
+        session,
+        document,
+        actor=person.name,
+        viewer=viewer_of(person),
+        note=body.note if body else None,
+    )
+    session.commit()
+    freshness = freshness_of(
+        document,
+        now=review.reviewed_at,
+        owner_active=owner_is_active(session, document.owner),
+        due_soon_days=context.settings.due_soon_days,
+    )
+    return {**review.as_dict(), "freshness": freshness.as_dict()}
+
+
+@router.post("/people/{name}/handover")
+def post_handover(
+    name: str, body: HandoverCreate, session: SessionDep, person: Manager
+) -> dict[str, Any]:
+    """Give all of a leaver's documents to a successor, optionally disabling the leaver."""
+    result = hand_over(session, name, body.to, actor=person.name, disable=body.disable)
+    session.commit()
+    return result.as_dict()

@@ -1,5 +1,25 @@
-"""Routes: search."""
+"""POST /search: hybrid search over what the caller may see."""
+
+from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter()
+from api.deps import ContextDep, Reader
+from api.schemas import SearchHitPublic, SearchRequest, SearchResults
+from kb.people import viewer_of
+
+router = APIRouter(tags=["search"])
+
+
+@router.post("/search")
+def search(body: SearchRequest, person: Reader, context: ContextDep) -> SearchResults:
+    """Ranked documents (best chunk of each) for a query; `filters` as in `kb search`
+    (kind, product, competitor, customer, industry, tag, owner, language, updated_after, ...)."""
+    hits = context.search.search(
+        body.query,
+        top_k=body.top_k,
+        mode=body.mode,
+        filters=body.filters,
+        viewer=viewer_of(person),
+    )
+    return SearchResults(results=[SearchHitPublic(**hit.as_dict()) for hit in hits])

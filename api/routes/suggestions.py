@@ -1,5 +1,30 @@
-"""Routes: suggestions."""
+"""POST /suggestions: reusable proposal sections and Q&A answers for a draft or RFP question."""
+
+from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter()
+from api.deps import ContextDep, Reader, SessionDep
+from api.schemas import SuggestionPublic, SuggestionRequest, SuggestionsPublic
+from kb.clock import utcnow
+from kb.people import viewer_of
+from search.suggest import SuggestionQuery, suggest
+
+router = APIRouter(tags=["suggestions"])
+
+
+@router.post("/suggestions")
+def suggestions(
+    body: SuggestionRequest, person: Reader, session: SessionDep, context: ContextDep
+) -> SuggestionsPublic:
+    """Best first: similar content, preferring fresh, reviewed content from won bids and
+    content that fits the given customer, industry, products, competitor and section type."""
+    found = suggest(
+        context.search,
+        session,
+        SuggestionQuery(**body.model_dump()),
+        viewer=viewer_of(person),
+        now=utcnow(),
+        due_soon_days=context.settings.due_soon_days,
+    )
+    return SuggestionsPublic(suggestions=[SuggestionPublic(**s.as_dict()) for s in found])

@@ -1,0 +1,197 @@
+"""The write path for contributions over the API: a JSON document, an update of one, an upload.
+
+Each function validates and chunks first (nothing written on a bad request), then writes into
+the caller's session; the caller commits once (one transaction per request) and syncs the
+search indexes.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from ingest.parsed import ParsedDocument
+from ingest.preparation import ChunkBudget, PreparedDocument, prepare
+from ingest.readers import read_document
+from kb.errors import Conflict, DocumentFormatError, InvalidInput, PayloadTooLarge, VersionConflict
+from kb.models import Document, DocumentVersion
+from kb.store import SaveResult, find_by_source_id, get_version, save_draft
+
+SOURCE_PREFIX = "api"
+SLUG_CHARS = 48
+# Version meta keys that are bookkeeping, not fields a contributor writes.
+VERSION_ONLY_KEYS = ("_owner",)
+
+
+@dataclass
+class Contribution:
+    """Fields as front matter takes them (title, kind, products, ...), the text and a note."""
+
+    fields: dict[str, Any]
+    text: str | None
+    change_note: str | None = None
+
+
+def new_source_id(title: str) -> str:
+    """`api/<slug-of-title>-<short uuid>`; the slug keeps Chinese characters."""
+    slug = re.sub(r"[^\w]+", "-", title.lower()).strip("-_")[:SLUG_CHARS].strip("-_")
+    return f"{SOURCE_PREFIX}/{slug or 'document'}-{uuid.uuid4().hex[:8]}"
+
+
+def contribute(
+    session: Session, budget: ChunkBudget, contribution: Contribution, *, author: str
+) -> SaveResult:
+    """Create a new document (its id taken from `fields["id"]` or made from the title)."""
+    fields = {"owner": author, **contribution.fields}
+    source_id = str(fields.get("id") or new_source_id(str(fields.get("title") or "")))
+    fields["id"] = source_id
+    _check_new_id(session, source_id)
+    parsed = ParsedDocument(contribution.text or "", fields, origin="request body")
+    prepared = prepare(parsed, budget, default_id=source_id, default_title=source_id)
+    return save_draft(
+        session,
+        prepared.draft,
+        prepared.chunks,
+        author=author,
+        change_note=contribution.change_note,
+    )
+
+
+def revise(
+    session: Session,
+    budget: ChunkBudget,
+    document: Document,
+    contribution: Contribution,
+    *,
+    base_version: int,
+    author: str,
+) -> SaveResult:
+    """A new version of `document` from the version the author started from.
+
+    Fields left out keep their current values; a field given as None is cleared. When the text
+    changes, `updated` (the verification date) and a detected `language` are dropped unless
+    given again: the edit itself is the new verification."""
+    if base_version != document.current_version:
+        raise VersionConflict(
+            f"document {document.id} is at version {document.current_version}, not "
+            f"{base_version}; fetch it again, reapply your change and send base_version "
+            f"{document.current_version}",
+            current_version=document.current_version,
+        )
+    current = get_version(session, document, document.current_version)
+    fields = current_fields(document, current)
+    text = contribution.text if contribution.text is not None else current.text
+    if text != current.text:
+        for name in ("updated", "language"):
+            if name not in contribution.fields:
+                fields.pop(name, None)
+    for name, value in contribution.fields.items():
+        if value is None:
+            fields.pop(name, None)
+        else:
+            fields[name] = value
+    fields["id"] = document.source_id
+    parsed = ParsedDocument(text, fields, origin=f"document {document.id}")
+    prepared = prepare(parsed, budget, default_id=document.source_id, default_title=current.title)
+    try:
+        return save_draft(
+            session,
+            prepared.draft,
+            prepared.chunks,
+            author=author,
+            change_note=contribution.change_note,
+        )
+    except IntegrityError:  # another writer made that version number first
+        session.rollback()
+        session.refresh(document)
+        raise VersionConflict(
+            f"document {document.id} changed while saving; it is now at version "
+            f"{document.current_version}",
+            current_version=document.current_version,
+        ) from None
+
+
+def current_fields(document: Document, version: DocumentVersion) -> dict[str, Any]:
+    """The fields a version was made from, as a contributor would write them."""
+    fields = {k: v for k, v in version.meta.items() if k not in VERSION_ONLY_KEYS}
+    fields["title"] = version.title
+    fields["owner"] = version.meta.get("_owner")
+    fields["status"] = document.status if document.status != "deleted" else "active"
+    return fields
+
+
+def read_upload(
+    budget: ChunkBudget,
+    data: bytes,
+    filename: str,
+    *,
+    overrides: dict[str, Any],
+    author: str,
+    max_bytes: int,
+) -> list[PreparedDocument]:
+    """Documents in an uploaded file, all valid or none: any bad record fails the upload."""
+    name = PurePath(filename or "upload").name
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(
+            f"{name}: file is over the limit of {max_bytes:,} bytes (KB_MAX_FILE_BYTES)"
+        )
+    suffix = PurePath(name).suffix
+    result = read_document(data, name, suffix)
+    if result.errors:
+        problems = "; ".join(f"{e.origin}: {e.message}" for e in result.errors[:5])
+        more = f" (and {len(result.errors) - 5} more)" if len(result.errors) > 5 else ""
+        raise DocumentFormatError(
+            f"{name}: {len(result.errors)} bad record(s), nothing stored: {problems}{more}"
+        )
+    base = new_source_id(PurePath(name).stem)
+    prepared: list[PreparedDocument] = []
+    for number, parsed in enumerate(result.documents, start=1):
+        parsed.fields = {"owner": author, **parsed.fields, **overrides}
+        parsed.origin = parsed.origin or name
+        default_id = base if len(result.documents) == 1 else f"{base}#{number}"
+        prepared.append(prepare(parsed, budget, default_id=default_id, default_title=name))
+    _check_unique(prepared)
+    return prepared
+
+
+def store_upload(
+    session: Session, prepared: list[PreparedDocument], *, author: str, change_note: str | None
+) -> list[SaveResult]:
+    results = []
+    for item in prepared:
+        _check_new_id(session, item.draft.source_id)
+        results.append(
+            save_draft(session, item.draft, item.chunks, author=author, change_note=change_note)
+        )
+    return results
+
+
+def _check_new_id(session: Session, source_id: str) -> None:
+    if source_id.isdigit():
+        raise InvalidInput(
+            f"id '{source_id}' is all digits and would be taken for a numeric document id; "
+            "use a name such as 'qa/sla-2025'"
+        )
+    existing = find_by_source_id(session, source_id)
+    if existing is not None:
+        raise Conflict(
+            f"a document with id '{source_id}' already exists; choose another id, or change "
+            "that document with PUT /documents/{id} and base_version"
+        )
+
+
+def _check_unique(prepared: list[PreparedDocument]) -> None:
+    seen: dict[str, str] = {}
+    for item in prepared:
+        source_id = item.draft.source_id
+        if source_id in seen:
+            raise DocumentFormatError(
+                f"{item.origin}: duplicate id '{source_id}' (also in {seen[source_id]})"
+            )
+        seen[source_id] = item.origin

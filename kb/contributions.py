@@ -1,0 +1,151 @@
+"""Contributions: who created, wrote, reviewed and shared what, counted from the event log.
+
+Per person (or team, or document kind), over a date range:
+- documents_created: 'create' events by the person;
+- versions_written: 'create' and 'update' events (each writes a version);
+- reviews: 'review' events;
+- competitor_intel_added: 'create' events on competitor_intel documents;
+- reused_by_others: reuse records on a version the person authored, by someone else
+  (a reuse counts for the author of the reused version; reuses by the author are left out);
+- reused_in_won_bids: those reuses whose bid was won (a `Bid` row, else a bid_result document
+  with that `bid` reference).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_
+from sqlmodel import Session, col, select
+
+from kb.errors import InvalidInput
+from kb.models import Document, DocumentVersion, Event, Person, Reuse
+from kb.reuse import bid_outcomes
+
+GROUPS = ("person", "team", "kind")
+METRICS = (
+    "documents_created",
+    "versions_written",
+    "reviews",
+    "competitor_intel_added",
+    "reused_by_others",
+    "reused_in_won_bids",
+)
+COUNTED_ACTIONS = ("create", "update", "review")
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Whole days: from the start of `since` up to the end of `until` (both included), i.e.
+    `since 00:00 <= at < (until + 1 day) 00:00` in UTC. Either end may be open (None)."""
+
+    since: date | None = None
+    until: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.since and self.until and self.since > self.until:
+            raise InvalidInput(f"since ({self.since}) is after until ({self.until})")
+
+    @property
+    def start(self) -> datetime | None:
+        return datetime.combine(self.since, datetime.min.time()) if self.since else None
+
+    @property
+    def end(self) -> datetime | None:
+        """Exclusive: midnight after `until`."""
+        return (
+            datetime.combine(self.until + timedelta(days=1), datetime.min.time())
+            if self.until
+            else None
+        )
+
+    def where(self, column: Any) -> list[Any]:
+        clauses = []
+        if self.start is not None:
+            clauses.append(column >= self.start)
+        if self.end is not None:
+            clauses.append(column < self.end)
+        return clauses
+
+
+def parse_day(value: str | date | None, name: str) -> date | None:
+    """A YYYY-MM-DD date from a query parameter or flag; empty means open-ended."""
+    if value is None or isinstance(value, date):
+        return value
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"'{name}' must be a date YYYY-MM-DD (got '{value}')") from None
+
+
+def contributions(
+    session: Session,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    group_by: str = "person",
+) -> list[dict[str, Any]]:
+    """One row per person, team or kind with activity from `since` to `until` (whole days, both
+    included; see DateRange), sorted by name (None last). Rows by person also carry the
+    person's team; people not in the people table have team None."""
+    if group_by not in GROUPS:
+        raise InvalidInput(f"unknown group_by '{group_by}'; use one of {', '.join(GROUPS)}")
+    period = DateRange(since, until)
+    teams = {p.name: p.team for p in session.exec(select(Person))}
+    counts: dict[str | None, Counter[str]] = defaultdict(Counter)
+    for person, kind, metric in _facts(session, period):
+        key = {"person": person, "team": teams.get(person or ""), "kind": kind}[group_by]
+        counts[key][metric] += 1
+    rows = []
+    for key in sorted(counts, key=lambda k: (k is None, k or "")):
+        row: dict[str, Any] = {group_by: key}
+        if group_by == "person":
+            row["team"] = teams.get(key or "")
+        row.update({metric: counts[key].get(metric, 0) for metric in METRICS})
+        rows.append(row)
+    return rows
+
+
+def _facts(session: Session, period: DateRange) -> Iterator[tuple[str | None, str, str]]:
+    """(person, document kind, metric) for each counted thing in the period."""
+    events = session.exec(
+        select(Event.actor, Event.action, Event.detail, Document.kind)
+        .join(Document, col(Document.id) == Event.document_id, isouter=True)
+        .where(col(Event.action).in_(COUNTED_ACTIONS), *period.where(Event.at))
+    )
+    for actor, action, detail, current_kind in events:
+        kind = str(current_kind or (detail or {}).get("kind") or "")
+        if action == "review":
+            yield actor, kind, "reviews"
+            continue
+        yield actor, kind, "versions_written"
+        if action == "create":
+            yield actor, kind, "documents_created"
+            if (detail or {}).get("kind", kind) == "competitor_intel":
+                yield actor, kind, "competitor_intel_added"
+    reuses = session.exec(
+        select(Reuse.user, Reuse.bid_ref, DocumentVersion.author, Document.kind)
+        .join(Document, col(Document.id) == Reuse.document_id)
+        .join(
+            DocumentVersion,
+            and_(
+                col(DocumentVersion.document_id) == Reuse.document_id,
+                col(DocumentVersion.number) == Reuse.version,
+            ),
+            isouter=True,
+        )
+        .where(*period.where(Reuse.at))
+    ).all()
+    outcomes = bid_outcomes(session, {bid_ref for _, bid_ref, _, _ in reuses if bid_ref})
+    for user, bid_ref, author, kind in reuses:
+        if author is not None and user == author:
+            continue
+        yield author, kind, "reused_by_others"
+        if bid_ref and outcomes.get(bid_ref) == "won":
+            yield author, kind, "reused_in_won_bids"

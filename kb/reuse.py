@@ -1,0 +1,205 @@
+"""Reuse of content in proposals, and the outcomes of the bids it went into.
+
+The proposal tool records each reuse (a chunk or a whole version, in a proposal that belongs to
+a bid) and later the bid's outcome; reuse counts and content win rates follow from the two.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from kb.clock import utcnow
+from kb.errors import InvalidInput, NotFound
+from kb.events import record_event
+from kb.models import OUTCOMES, Bid, Chunk, Document, DocumentVersion, Reuse
+from kb.store import get_version
+
+MAX_REF_CHARS = 200
+
+
+@dataclass(frozen=True)
+class ReuseStats:
+    reuse_count: int = 0
+    won: int = 0  # distinct won bids the content was reused in
+    lost: int = 0
+
+    @property
+    def win_rate(self) -> float | None:
+        """Won / (won + lost); None while no bid it went into has been decided."""
+        decided = self.won + self.lost
+        return round(self.won / decided, 4) if decided else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "reuse_count": self.reuse_count,
+            "won": self.won,
+            "lost": self.lost,
+            "win_rate": self.win_rate,
+        }
+
+
+def record_reuse(
+    session: Session,
+    document: Document,
+    *,
+    proposal_ref: str,
+    chunk_id: int | None = None,
+    version: int | None = None,
+    bid_ref: str | None = None,
+    user: str | None = None,
+    recorded_by: str | None = None,
+    now: datetime | None = None,
+) -> Reuse:
+    """Record that `document` (one of its chunks, or a version) went into a proposal.
+
+    With `chunk_id` the version is the chunk's; otherwise `version` (default: current)."""
+    proposal_ref = _ref(proposal_ref, "proposal_ref")
+    bid_ref = _ref(bid_ref, "bid_ref") if bid_ref is not None else None
+    assert document.id is not None
+    if chunk_id is not None:
+        number = _chunk_version(session, document, chunk_id)
+        if version is not None and version != number:
+            raise InvalidInput(
+                f"chunk {chunk_id} belongs to version {number} of document {document.id}, "
+                f"not version {version}"
+            )
+    else:
+        number = get_version(session, document, version or document.current_version).number
+    now = now or utcnow()
+    reuse = Reuse(
+        at=now,
+        chunk_id=chunk_id,
+        document_id=document.id,
+        version=number,
+        proposal_ref=proposal_ref,
+        bid_ref=bid_ref,
+        user=user,
+        recorded_by=recorded_by,
+    )
+    session.add(reuse)
+    record_event(
+        session,
+        "reuse",
+        actor=recorded_by,
+        document_id=document.id,
+        version=number,
+        at=now,
+        detail={
+            "proposal_ref": proposal_ref,
+            "bid_ref": bid_ref,
+            "chunk_id": chunk_id,
+            "user": user,
+        },
+    )
+    session.flush()
+    return reuse
+
+
+def document_of_chunk(session: Session, chunk_id: int) -> Document:
+    chunk = session.get(Chunk, chunk_id)
+    document = session.get(Document, chunk.document_id) if chunk is not None else None
+    if document is None:
+        raise NotFound(f"no chunk with id {chunk_id}")
+    return document
+
+
+def _chunk_version(session: Session, document: Document, chunk_id: int) -> int:
+    row = session.exec(
+        select(DocumentVersion.number)
+        .join(Chunk, col(Chunk.version_id) == DocumentVersion.id)
+        .where(Chunk.id == chunk_id, Chunk.document_id == document.id)
+    ).first()
+    if row is None:
+        raise NotFound(f"document {document.id} has no chunk with id {chunk_id}")
+    return int(row)
+
+
+def record_outcome(
+    session: Session,
+    bid_ref: str,
+    outcome: str,
+    *,
+    recorded_by: str | None = None,
+    now: datetime | None = None,
+) -> Bid:
+    """Set (or change) a bid's outcome: won, lost, withdrawn or pending."""
+    bid_ref = _ref(bid_ref, "bid reference")
+    if outcome not in OUTCOMES:
+        raise InvalidInput(f"unknown outcome '{outcome}'; use one of {', '.join(OUTCOMES)}")
+    now = now or utcnow()
+    bid = session.get(Bid, bid_ref)
+    previous = bid.outcome if bid is not None else None
+    if bid is None:
+        bid = Bid(ref=bid_ref, outcome=outcome)
+    bid.outcome, bid.recorded_at, bid.recorded_by = outcome, now, recorded_by
+    session.add(bid)
+    record_event(
+        session,
+        "outcome",
+        actor=recorded_by,
+        at=now,
+        detail={"bid_ref": bid_ref, "outcome": outcome, "previous": previous},
+    )
+    session.flush()
+    return bid
+
+
+def reuse_stats(session: Session, document_ids: Iterable[int]) -> dict[int, ReuseStats]:
+    """Per document: how often it was reused, and in how many won and lost bids.
+
+    A bid counts once per document however many of its chunks went into it. Outcomes come
+    from recorded bids (`record_outcome`), else from `bid_result` documents with that `bid`."""
+    wanted = list(dict.fromkeys(document_ids))
+    if not wanted:
+        return {}
+    reuses = session.exec(
+        select(Reuse.document_id, Reuse.bid_ref).where(col(Reuse.document_id).in_(wanted))
+    ).all()
+    refs = {ref for _, ref in reuses if ref}
+    outcomes = bid_outcomes(session, refs)
+    counts: dict[int, int] = defaultdict(int)
+    bids: dict[int, set[str]] = defaultdict(set)
+    for document_id, bid_ref in reuses:
+        counts[document_id] += 1
+        if bid_ref:
+            bids[document_id].add(bid_ref)
+    stats: dict[int, ReuseStats] = {}
+    for document_id in wanted:
+        decided = [outcomes.get(ref) for ref in bids[document_id]]
+        stats[document_id] = ReuseStats(
+            counts[document_id], decided.count("won"), decided.count("lost")
+        )
+    return stats
+
+
+def bid_outcomes(session: Session, refs: Iterable[str]) -> dict[str, str]:
+    """Outcome per bid reference: a recorded outcome wins over a bid_result document's."""
+    wanted = set(refs)
+    if not wanted:
+        return {}
+    found: dict[str, str] = {}
+    results = session.exec(
+        select(Document).where(Document.kind == "bid_result", Document.status != "deleted")
+    )
+    for document in results:
+        ref = str(document.meta.get("bid") or "")
+        if ref in wanted and document.meta.get("outcome"):
+            found[ref] = str(document.meta["outcome"])
+    for bid in session.exec(select(Bid).where(col(Bid.ref).in_(wanted))):
+        found[bid.ref] = bid.outcome
+    return found
+
+
+def _ref(value: str | None, name: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(f"{name} is empty")
+    if len(text) > MAX_REF_CHARS:
+        raise InvalidInput(f"{name} has {len(text)} characters; the limit is {MAX_REF_CHARS}")
+    return text

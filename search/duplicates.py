@@ -1,0 +1,158 @@
+"""Near-duplicates: current documents very similar to a new or updated one.
+
+A warning for the contributor ("update that one instead?"), never a block. Uses the vectors
+already stored for each chunk, so it embeds nothing; call it after `indexes.sync()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session, col, select
+
+from kb.access import Viewer
+from kb.embeddings import load_vectors
+from kb.models import Chunk
+from search.catalog import Catalog
+from search.indexer import SearchIndexes
+
+CANDIDATES_PER_CHUNK = 10
+
+
+def near_duplicates(
+    indexes: SearchIndexes,
+    document_ids: Sequence[int],
+    *,
+    threshold: float,
+    limit: int = 3,
+    viewer: Viewer | None = None,
+) -> dict[int, list[dict[str, Any]]]:
+    """For each document id, the other current documents whose closest section reaches
+    `threshold` cosine similarity, most similar first, at most `limit`:
+    `{document_id: [{document_id, source_id, title, section, similarity}]}`.
+
+    A document's similarity to another is the highest cosine between any of its current chunks
+    and any of the other's; `section` is the heading path of the other's closest chunk.
+    Documents without near-duplicates, not active, or in a language the embedding model cannot
+    read are left out (the model's vectors for such text are noise). `viewer`, when given,
+    hides documents that person may not see.
+    """
+    catalog = indexes.catalog
+    if len(indexes.vector) == 0:
+        return {}
+    languages = indexes.embedder.languages
+    readable = {
+        doc.id
+        for doc in catalog.docs.values()
+        if (languages is None or doc.language in languages) and doc.visible_to(viewer)
+    }
+    allowed = None
+    if len(readable) < len(catalog.docs):
+        allowed = np.asarray(
+            [c for d in readable for c in catalog.doc_chunks.get(d, [])], dtype=np.int64
+        )
+    found: dict[int, list[dict[str, Any]]] = {}
+    with Session(indexes.engine) as session:
+        for document_id in dict.fromkeys(document_ids):
+            if document_id not in catalog.docs or (
+                languages is not None and catalog.docs[document_id].language not in languages
+            ):
+                continue
+            similar = _similar_documents(session, indexes, document_id, allowed, limit)
+            matches = [s for s in similar if s["similarity"] >= threshold][:limit]
+            if matches:
+                found[document_id] = matches
+    return found
+
+
+def near_duplicate_report(
+    indexes: SearchIndexes, document_ids: Sequence[int], *, threshold: float, limit: int = 3
+) -> list[dict[str, Any]]:
+    """The same, as a list for reports: `[{document_id, source_id, title, similar: [...]}]`."""
+    found = near_duplicates(indexes, document_ids, threshold=threshold, limit=limit)
+    docs = indexes.catalog.docs
+    return [
+        {
+            "document_id": doc_id,
+            "source_id": docs[doc_id].source_id,
+            "title": docs[doc_id].title,
+            "similar": similar,
+        }
+        for doc_id, similar in found.items()
+    ]
+
+
+def _similar_documents(
+    session: Session,
+    indexes: SearchIndexes,
+    document_id: int,
+    allowed: np.ndarray | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    catalog = indexes.catalog
+    model = indexes.embedder.model_id
+    own = catalog.doc_chunks.get(document_id, [])
+    own_vectors = _vectors(session, model, own)
+    if own_vectors is None:
+        return []
+    own_set = set(own)
+    wanted = max(CANDIDATES_PER_CHUNK, 4 * limit) + len(own)
+    candidates: set[int] = set()
+    for vector in own_vectors:
+        hits = indexes.vector.search(vector, wanted, allowed)
+        candidates.update(int(c) for c, _ in hits if int(c) not in own_set)
+    if not candidates:
+        return []
+    rows = _chunk_rows(session, candidates)
+    other_vectors = load_vectors(session, model, (h for _, h, _ in rows))
+    rows = [row for row in rows if row[1] in other_vectors]
+    if not rows:
+        return []
+    matrix = _normalised(np.vstack([other_vectors[h] for _, h, _ in rows]))
+    best = (own_vectors @ matrix.T).max(axis=0)
+    return _best_per_document(catalog, rows, best)
+
+
+def _vectors(session: Session, model: str, chunk_ids: Iterable[int]) -> np.ndarray | None:
+    rows = _chunk_rows(session, chunk_ids)
+    stored = load_vectors(session, model, (h for _, h, _ in rows))
+    vectors = [stored[h] for _, h, _ in rows if h in stored]
+    return _normalised(np.vstack(vectors)) if vectors else None
+
+
+def _chunk_rows(session: Session, chunk_ids: Iterable[int]) -> list[tuple[int, str, str]]:
+    """(chunk id, content hash, heading path) of these chunks."""
+    ids = list(chunk_ids)
+    if not ids:
+        return []
+    query = select(Chunk.id, Chunk.content_hash, Chunk.heading_path).where(col(Chunk.id).in_(ids))
+    return [(int(cid or 0), h, path) for cid, h, path in session.exec(query)]
+
+
+def _normalised(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1.0, norms)
+
+
+def _best_per_document(
+    catalog: Catalog, rows: list[tuple[int, str, str]], scores: np.ndarray
+) -> list[dict[str, Any]]:
+    best: dict[int, tuple[float, str]] = {}
+    for (chunk_id, _, section), score in zip(rows, scores.tolist(), strict=True):
+        doc_id = catalog.chunk_doc.get(chunk_id)
+        if doc_id is not None and score > best.get(doc_id, (-2.0, ""))[0]:
+            best[doc_id] = (score, section)
+    ranked = sorted(best.items(), key=lambda item: -item[1][0])
+    return [
+        {
+            "document_id": doc_id,
+            "source_id": catalog.docs[doc_id].source_id,
+            "title": catalog.docs[doc_id].title,
+            "section": section,
+            "similarity": round(min(score, 1.0), 4),
+        }
+        for doc_id, (score, section) in ranked
+    ]

@@ -1,0 +1,91 @@
+"""Score fusion: pure functions over rankings, lists of (id, score) best first.
+
+Ties keep the order in which ids were first seen (the first ranking or argument first).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from kb.errors import InvalidInput
+
+Ranking = Sequence[tuple[int, float]]
+Method = Literal["minmax", "zscore"]
+
+
+def reciprocal_rank_fusion(
+    rankings: Sequence[Ranking], k: int = 60, weights: Sequence[float] | None = None
+) -> list[tuple[int, float]]:
+    """RRF: each id scores the sum over rankings of `weight / (k + rank)`, ranks from 1.
+
+    An id listed twice in one ranking counts once, at its better rank.
+    """
+    if k < 0:
+        raise InvalidInput(f"RRF k must be at least 0, got {k}")
+    if weights is None:
+        weights = [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise InvalidInput(f"got {len(weights)} weights for {len(rankings)} rankings")
+    scores: dict[int, float] = {}
+    for weight, ranking in zip(weights, rankings, strict=True):
+        seen: set[int] = set()
+        for rank, (key, _) in enumerate(ranking, start=1):
+            if key not in seen:
+                seen.add(key)
+                scores[key] = scores.get(key, 0.0) + weight / (k + rank)
+    return _ordered(scores)
+
+
+def normalise(ranking: Ranking, method: Method = "minmax") -> dict[int, float]:
+    """Scores rescaled: `minmax` to [0, 1] (all 1.0 when equal), or `zscore` to mean 0 and
+    standard deviation 1 (all 0.0 when equal)."""
+    if method not in ("minmax", "zscore"):
+        raise InvalidInput(f"unknown normalisation {method!r}; use 'minmax' or 'zscore'")
+    if not ranking:
+        return {}
+    values = [score for _, score in ranking]
+    if method == "minmax":
+        low, high = min(values), max(values)
+        if high == low:
+            return {key: 1.0 for key, _ in ranking}
+        return {key: (score - low) / (high - low) for key, score in ranking}
+    mean = sum(values) / len(values)
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+    if std == 0:
+        return {key: 0.0 for key, _ in ranking}
+    return {key: (score - mean) / std for key, score in ranking}
+
+
+def convex_combination(
+    keyword: Ranking, semantic: Ranking, alpha: float, method: Method = "minmax"
+) -> list[tuple[int, float]]:
+    """`alpha * semantic + (1 - alpha) * keyword` on normalised scores; an id missing from a
+    list gets that list's lowest normalised score (0 for min-max)."""
+    if not 0.0 <= alpha <= 1.0:
+        raise InvalidInput(f"alpha must be between 0 and 1, got {alpha}")
+    lexical, dense = normalise(keyword, method), normalise(semantic, method)
+    lexical_floor = min(lexical.values(), default=0.0)
+    dense_floor = min(dense.values(), default=0.0)
+    scores = {
+        key: alpha * dense.get(key, dense_floor) + (1 - alpha) * lexical.get(key, lexical_floor)
+        for key in {**lexical, **dense}
+    }
+    return _ordered(scores)
+
+
+def group_max(ranking: Ranking, group_of: Mapping[int, int]) -> list[tuple[int, float]]:
+    """Chunk scores rolled up to their group (document) by max, best first; chunks without a
+    group are skipped."""
+    best: dict[int, float] = {}
+    for key, score in ranking:
+        group = group_of.get(key)
+        if group is not None and score > best.get(group, -math.inf):
+            best[group] = score
+    return _ordered(best)
+
+
+def _ordered(scores: dict[int, float]) -> list[tuple[int, float]]:
+    """Best first; the sort is stable, so ties keep insertion order."""
+    return sorted(scores.items(), key=lambda item: -item[1])

@@ -1,0 +1,107 @@
+"""Every error has the shape {"error": {"code", "message"}} and a bad request writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import Headers, add_people, assert_error, context_of, create, row_counts
+
+NOTE = {"title": "Backup appliance", "kind": "product_note", "text": "X-200 keeps snapshots."}
+
+
+def test_error_shapes(client: TestClient, people: dict[str, Headers]) -> None:
+    saved = create(client, people["li.na"], **NOTE)
+    client.put(
+        f"/documents/{saved['id']}",
+        json={"base_version": 1, "text": "Changed."},
+        headers=people["li.na"],
+    )
+    assert_error(client.get("/documents"), 401, "unauthorized")
+    assert_error(
+        client.delete(f"/documents/{saved['id']}", headers=people["li.na"]), 403, "forbidden"
+    )
+    assert_error(client.get("/documents/424242", headers=people["li.na"]), 404, "not_found")
+    assert_error(client.get("/no/such/route", headers=people["li.na"]), 404, "not_found")
+    assert_error(client.patch("/documents", headers=people["li.na"]), 405)
+    conflict = client.put(
+        f"/documents/{saved['id']}",
+        json={"base_version": 1, "text": "Old."},
+        headers=people["li.na"],
+    )
+    assert assert_error(conflict, 409, "version_conflict")["current_version"] == 2
+    assert_error(
+        client.post("/documents", json={**NOTE, "colour": "red"}, headers=people["li.na"]),
+        422,
+        "invalid_input",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({**NOTE, "colour": "red"}, "colour"),
+        ({**NOTE, "kind": "memo"}, "kind"),
+        ({**NOTE, "products": "X-200"}, "products"),
+        ({**NOTE, "review_interval_days": -1}, "review_interval_days"),
+        ({**NOTE, "updated": "last week"}, "updated"),
+        ({**NOTE, "confidentiality": "secret"}, "confidentiality"),
+        ({"kind": "product_note", "text": "x"}, "title"),
+        ({**NOTE, "text": "   "}, "text"),
+    ],
+)
+def test_bad_fields_are_422_naming_the_field_and_write_nothing(
+    client: TestClient, people: dict[str, Headers], body: dict[str, Any], named: str
+) -> None:
+    before = row_counts(client)
+    response = client.post("/documents", json=body, headers=people["li.na"])
+    assert named in assert_error(response, 422, "invalid_input")["message"]
+    assert row_counts(client) == before
+
+
+def test_malformed_json_is_422(client: TestClient, people: dict[str, Headers]) -> None:
+    response = client.post(
+        "/documents",
+        content=b"{not json",
+        headers={**people["li.na"], "Content-Type": "application/json"},
+    )
+    assert_error(response, 422, "invalid_input")
+
+
+def test_an_oversize_body_is_413_and_writes_nothing(
+    make_client: Callable[..., TestClient],
+) -> None:
+    client = make_client(max_request_bytes=2_000)
+    people = add_people(context_of(client))
+    before = row_counts(client)
+    big = {**NOTE, "text": "x" * 5_000}
+    response = client.post("/documents", json=big, headers=people["li.na"])
+    assert "KB_MAX_REQUEST_BYTES" in assert_error(response, 413, "payload_too_large")["message"]
+    chunked = client.post(
+        "/documents",
+        content=iter([b'{"title": "t", "text": "', b"x" * 5_000]),
+        headers={**people["li.na"], "Content-Type": "application/json"},
+    )
+    assert_error(chunked, 413, "payload_too_large")
+    assert row_counts(client) == before
+    assert client.post("/documents", json=NOTE, headers=people["li.na"]).status_code == 201
+
+
+def test_unknown_ids_are_404_and_write_nothing(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    before = row_counts(client)
+    manager = people["wang.min"]
+    for method, path, body in (
+        ("PUT", "/documents/424242", {"base_version": 1, "text": "x"}),
+        ("DELETE", "/documents/no/such", None),
+        ("POST", "/documents/424242/archive", None),
+        ("GET", "/documents/424242/versions", None),
+        ("GET", "/documents/424242/diff", None),
+    ):
+        response = client.request(method, path, json=body, headers=manager)
+        assert_error(response, 404, "not_found")
+    assert row_counts(client) == before

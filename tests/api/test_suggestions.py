@@ -1,0 +1,159 @@
+"""Reuse suggestions: the scoring function, and POST /suggestions over HTTP."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from search.suggest import Signals, suggestion_score
+from tests.api.conftest import Headers, create
+
+SECTION = (
+    "## 解决方案\n\nWe deploy two X-200 backup appliances in active-active mode across the "
+    "primary and disaster recovery data centres, with immutable snapshots every hour and "
+    "replication of every snapshot within fifteen minutes."
+)
+PROPOSAL = {"kind": "proposal", "industry": "金融", "products": ["X-200"]}
+DRAFT = "backup appliances active-active across data centres with hourly immutable snapshots"
+
+
+# -- the scoring function ---------------------------------------------------------------------
+def test_fresh_won_beats_equally_similar_stale_lost() -> None:
+    fresh_won = Signals(similarity=0.8, freshness=95, won=2)
+    stale_lost = Signals(similarity=0.8, freshness=10, lost=2)
+    assert suggestion_score(fresh_won) > suggestion_score(stale_lost)
+    assert suggestion_score(Signals(0.8, 95)) > suggestion_score(Signals(0.8, 10))
+    assert suggestion_score(Signals(0.8, 50, won=1)) > suggestion_score(Signals(0.8, 50, lost=1))
+    assert suggestion_score(Signals(0.8, 50, reviewed=True)) > suggestion_score(Signals(0.8, 50))
+    assert suggestion_score(Signals(0.8, 50, reuse_count=4)) > suggestion_score(Signals(0.8, 50))
+
+
+def test_similarity_still_leads() -> None:
+    best_content = Signals(similarity=0.4, freshness=100, reviewed=True, reuse_count=50, won=9)
+    worst_content = Signals(similarity=0.9, freshness=0, lost=9)
+    assert suggestion_score(worst_content) > suggestion_score(best_content)
+    assert suggestion_score(Signals(0.0, 100, won=5)) == 0.0
+
+
+def test_context_match_boosts() -> None:
+    assert suggestion_score(Signals(0.7, 50, context=1.0)) > suggestion_score(Signals(0.7, 50))
+    assert suggestion_score(Signals(0.7, 50, context=0.5)) < suggestion_score(
+        Signals(0.7, 50, context=1.0)
+    )
+
+
+# -- over HTTP --------------------------------------------------------------------------------
+def suggest(client: TestClient, headers: Headers, **body: Any) -> list[dict[str, Any]]:
+    response = client.post("/suggestions", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    found: list[dict[str, Any]] = response.json()["suggestions"]
+    return found
+
+
+def test_fresh_won_section_outranks_equally_similar_stale_lost_one(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    stale = date.today() - timedelta(days=3 * 365)
+    # Same title and text (only their metadata differs), so the match is exactly equal; the
+    # stale, lost one is made first, so a tie would favour it.
+    lost = create(
+        client,
+        people["li.na"],
+        title="灾备方案",
+        customer="南方银行",
+        bid="BID-1",
+        updated=stale.isoformat(),
+        text=SECTION,
+        **PROPOSAL,
+    )
+    won = create(
+        client,
+        people["li.na"],
+        title="灾备方案",
+        customer="北方银行",
+        bid="BID-2",
+        text=SECTION,
+        **PROPOSAL,
+    )
+    service = people["proposal-tool"]
+    for ref, outcome in (("BID-1", "lost"), ("BID-2", "won")):
+        assert (
+            client.post(
+                f"/bids/{ref}/outcome", json={"outcome": outcome}, headers=service
+            ).status_code
+            == 200
+        )
+    found = suggest(client, service, text=DRAFT)
+    assert [s["document_id"] for s in found[:2]] == [won["id"], lost["id"]]
+    first, second = found[0], found[1]
+    assert first["match"] == second["match"]
+    assert (first["freshness"]["status"], second["freshness"]["status"]) == ("fresh", "stale")
+    assert (first["bid_outcome"], second["bid_outcome"]) == ("won", "lost")
+    assert first["section"] == "解决方案" and "active-active" in first["text"]
+    assert (first["version"], first["owner"], first["kind"]) == (1, "li.na", "proposal")
+
+
+def test_only_proposals_and_answers_are_suggested(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    create(client, people["li.na"], title="X-200 datasheet", text=SECTION)
+    answer = create(
+        client,
+        people["li.na"],
+        title="Active-active?",
+        kind="qa",
+        question="Does X-200 run active-active across data centres?",
+        text=SECTION,
+    )
+    found = suggest(client, people["zhao.lei"], text=DRAFT)
+    assert [s["document_id"] for s in found] == [answer["id"]]
+    assert found[0]["question"] == "Does X-200 run active-active across data centres?"
+
+
+def test_reuse_counts_and_win_rate_are_reported(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    saved = create(
+        client, people["li.na"], title="灾备方案", customer="南方银行", text=SECTION, **PROPOSAL
+    )
+    service = people["proposal-tool"]
+    [before] = suggest(client, service, text=DRAFT)
+    assert before["reuse"] == {"reuse_count": 0, "won": 0, "lost": 0, "win_rate": None}
+    for proposal, bid in (("P-1", "BID-7"), ("P-2", "BID-8"), ("P-3", "BID-8")):
+        response = client.post(
+            "/reuse",
+            headers=service,
+            json={"chunk_id": before["chunk_id"], "proposal_ref": proposal, "bid_ref": bid},
+        )
+        assert response.status_code == 201, response.text
+    client.post("/bids/BID-7/outcome", json={"outcome": "won"}, headers=service)
+    client.post("/bids/BID-8/outcome", json={"outcome": "lost"}, headers=service)
+    [after] = suggest(client, service, text=DRAFT)
+    assert after["document_id"] == saved["id"]
+    assert after["reuse"] == {"reuse_count": 3, "won": 1, "lost": 1, "win_rate": 0.5}
+
+
+def test_context_prefers_the_same_customer(client: TestClient, people: dict[str, Headers]) -> None:
+    other = create(
+        client, people["li.na"], title="灾备方案", customer="南方银行", text=SECTION, **PROPOSAL
+    )
+    same = create(
+        client, people["li.na"], title="灾备方案", customer="北方银行", text=SECTION, **PROPOSAL
+    )
+    found = suggest(client, people["zhao.lei"], text=DRAFT, customer="北方银行")
+    assert [s["document_id"] for s in found] == [same["id"], other["id"]]
+    found = suggest(client, people["zhao.lei"], text=DRAFT, customer="南方银行", section="解决方案")
+    assert [s["document_id"] for s in found] == [other["id"], same["id"]]
+
+
+def test_bad_suggestion_requests_are_422(client: TestClient, people: dict[str, Headers]) -> None:
+    for body in (
+        {"text": ""},
+        {"text": "x", "top_k": 0},
+        {"text": "x", "customers": "a"},
+        {"text": "x", "products": "X-200"},
+    ):
+        response = client.post("/suggestions", json=body, headers=people["zhao.lei"])
+        assert response.status_code == 422, body
