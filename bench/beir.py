@@ -15,8 +15,11 @@ def read_corpus(folder: Path) -> Iterator[dict[str, str]]:
     with open(folder / "corpus.jsonl", encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
-            yield {"id": str(record["_id"]), "title": record.get("title") or str(record["_id"]),
-                   "text": record["text"]}
+            yield {
+                "id": str(record["_id"]),
+                "title": record.get("title") or str(record["_id"]),
+                "text": record["text"],
+            }
 
 
 def read_queries(folder: Path) -> dict[str, str]:
@@ -33,7 +36,9 @@ def read_qrels(folder: Path, split: str) -> dict[str, dict[str, int]]:
 
 
 def ndcg_at(ranked: Sequence[str], relevant: Mapping[str, int], k: int = 10) -> float:
-    dcg = sum((2 ** relevant.get(doc, 0) - 1) / math.log2(i + 2) for i, doc in enumerate(ranked[:k]))
+    dcg = sum(
+        (2 ** relevant.get(doc, 0) - 1) / math.log2(i + 2) for i, doc in enumerate(ranked[:k])
+    )
     ideal = sorted(relevant.values(), reverse=True)[:k]
     idcg = sum((2**rel - 1) / math.log2(i + 2) for i, rel in enumerate(ideal))
     return dcg / idcg if idcg else 0.0

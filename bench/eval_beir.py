@@ -23,7 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.context import Context  # noqa: E402
 from bench.beir import (  # noqa: E402
-    mrr_at, ndcg_at, percentile, read_corpus, read_qrels, read_queries, recall_at,
+    mrr_at,
+    ndcg_at,
+    percentile,
+    read_corpus,
+    read_qrels,
+    read_queries,
+    recall_at,
 )
 from kb.config import Settings  # noqa: E402
 
@@ -38,14 +44,19 @@ def ingest(context: Context, dataset: Path, workdir: Path) -> None:
     stored = time.perf_counter() - start
     sync = context.indexes.sync(progress=sys.stderr.isatty())
     total = time.perf_counter() - start
-    print(f"ingest: {len(report.added)} added, {len(report.unchanged)} unchanged, "
-          f"{len(report.failed)} failed, {report.chunks_written} chunks")
-    print(f"index time: {total:.1f} s (store {stored:.1f} s, embedding+indexes "
-          f"{total - stored:.1f} s, {sync.embedded} chunks embedded)")
+    print(
+        f"ingest: {len(report.added)} added, {len(report.unchanged)} unchanged, "
+        f"{len(report.failed)} failed, {report.chunks_written} chunks"
+    )
+    print(
+        f"index time: {total:.1f} s (store {stored:.1f} s, embedding+indexes "
+        f"{total - stored:.1f} s, {sync.embedded} chunks embedded)"
+    )
 
 
-def evaluate(context: Context, queries: dict[str, str], qrels: dict[str, dict[str, int]],
-             mode: str) -> dict[str, float]:
+def evaluate(
+    context: Context, queries: dict[str, str], qrels: dict[str, dict[str, int]], mode: str
+) -> dict[str, float]:
     ndcg, recall, mrr, latency = [], [], [], []
     for query_id, relevant in qrels.items():
         start = time.perf_counter()
@@ -56,8 +67,13 @@ def evaluate(context: Context, queries: dict[str, str], qrels: dict[str, dict[st
         recall.append(recall_at(ranked, relevant))
         mrr.append(mrr_at(ranked, relevant))
     n = len(ndcg)
-    return {"ndcg@10": sum(ndcg) / n, "recall@100": sum(recall) / n, "mrr@10": sum(mrr) / n,
-            "p50_ms": percentile(latency, 50), "p95_ms": percentile(latency, 95)}
+    return {
+        "ndcg@10": sum(ndcg) / n,
+        "recall@100": sum(recall) / n,
+        "mrr@10": sum(mrr) / n,
+        "p50_ms": percentile(latency, 50),
+        "p95_ms": percentile(latency, 95),
+    }
 
 
 def main() -> None:
@@ -75,14 +91,20 @@ def main() -> None:
         ingest(context, args.dataset, Path(tmp))
         queries = read_queries(args.dataset)
         qrels = read_qrels(args.dataset, args.split)
-        print(f"{args.dataset.name} {args.split}: {len(qrels)} queries, model "
-              f"{context.embedder.model_id}, alpha {context.search.alpha}")
-        print(f"{'mode':10s} {'nDCG@10':>8s} {'R@100':>8s} {'MRR@10':>8s} {'p50 ms':>8s} "
-              f"{'p95 ms':>8s}")
+        print(
+            f"{args.dataset.name} {args.split}: {len(qrels)} queries, model "
+            f"{context.embedder.model_id}, alpha {context.search.alpha}"
+        )
+        print(
+            f"{'mode':10s} {'nDCG@10':>8s} {'R@100':>8s} {'MRR@10':>8s} {'p50 ms':>8s} "
+            f"{'p95 ms':>8s}"
+        )
         for mode in args.modes.split(","):
             m = evaluate(context, queries, qrels, mode)
-            print(f"{mode:10s} {m['ndcg@10']:8.4f} {m['recall@100']:8.4f} {m['mrr@10']:8.4f} "
-                  f"{m['p50_ms']:8.1f} {m['p95_ms']:8.1f}")
+            print(
+                f"{mode:10s} {m['ndcg@10']:8.4f} {m['recall@100']:8.4f} {m['mrr@10']:8.4f} "
+                f"{m['p50_ms']:8.1f} {m['p95_ms']:8.1f}"
+            )
 
 
 if __name__ == "__main__":

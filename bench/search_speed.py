@@ -33,12 +33,16 @@ from kb.store import ChunkInput, save_draft  # noqa: E402
 from search.vector_index import recall_at_k  # noqa: E402
 
 SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "scifact"
-WORDS_EN = ("data integration platform deployment security compliance latency throughput cluster "
-            "migration governance analytics warehouse pipeline replication encryption audit "
-            "availability backup recovery tenant workflow approval dashboard report protein cell "
-            "gene expression tumor patients clinical trial risk mortality infection").split()
-WORDS_ZH = ("数据 集成 平台 部署 安全 合规 延迟 吞吐 集群 迁移 治理 分析 仓库 管道 复制 加密 审计 "
-            "可用性 备份 恢复 租户 流程 审批 报表 国产化 信创 等保 银行 医院 政务").split()
+WORDS_EN = (
+    "data integration platform deployment security compliance latency throughput cluster "
+    "migration governance analytics warehouse pipeline replication encryption audit "
+    "availability backup recovery tenant workflow approval dashboard report protein cell "
+    "gene expression tumor patients clinical trial risk mortality infection"
+).split()
+WORDS_ZH = (
+    "数据 集成 平台 部署 安全 合规 延迟 吞吐 集群 迁移 治理 分析 仓库 管道 复制 加密 审计 "
+    "可用性 备份 恢复 租户 流程 审批 报表 国产化 信创 等保 银行 医院 政务"
+).split()
 CHUNKS_PER_DOC = 5
 
 
@@ -57,9 +61,13 @@ def build(context: Context, chunks: int, dim: int, seed: int = 11) -> None:
         with transaction(context.engine) as session:
             for doc in range(start // CHUNKS_PER_DOC, (start + 5_000) // CHUNKS_PER_DOC):
                 texts = [chunk_text(rng, doc * CHUNKS_PER_DOC + j) for j in range(CHUNKS_PER_DOC)]
-                draft = build_draft({"id": f"gen-{doc}", "kind": "product_note"},
-                                    "\n\n".join(texts), origin="gen", default_id=f"gen-{doc}",
-                                    default_title=f"Generated {doc}")
+                draft = build_draft(
+                    {"id": f"gen-{doc}", "kind": "product_note"},
+                    "\n\n".join(texts),
+                    origin="gen",
+                    default_id=f"gen-{doc}",
+                    default_title=f"Generated {doc}",
+                )
                 pieces = [ChunkInput(j, (), t, "", sha256(t)) for j, t in enumerate(texts)]
                 save_draft(session, draft, pieces, author="bench")
                 noise = np_rng.normal(scale=0.6, size=(CHUNKS_PER_DOC, dim)).astype(np.float32)
@@ -74,8 +82,13 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args()
     queries = list(read_queries(SCIFACT).values())[: args.queries // 2]
-    queries += ["华为云 数据集成 报价", "等保三级 国产化 部署", "X-200 throughput", "信创 银行 迁移",
-                "审计 加密 合规"] * max(1, (args.queries - len(queries)) // 5)
+    queries += [
+        "华为云 数据集成 报价",
+        "等保三级 国产化 部署",
+        "X-200 throughput",
+        "信创 银行 迁移",
+        "审计 加密 合规",
+    ] * max(1, (args.queries - len(queries)) // 5)
     with tempfile.TemporaryDirectory() as tmp:
         context = Context(Settings(home=Path(tmp) / "home"))
         dim = context.embedder.dim
@@ -86,8 +99,10 @@ def main() -> None:
         context.indexes.sync()
         indexed = time.perf_counter() - start
         vector = context.indexes.vector
-        print(f"corpus: {len(vector)} chunks (dim {dim}), stored in {stored:.1f} s, indexes built "
-              f"in {indexed:.1f} s, approximate (HNSW): {vector.approximate}")
+        print(
+            f"corpus: {len(vector)} chunks (dim {dim}), stored in {stored:.1f} s, indexes built "
+            f"in {indexed:.1f} s, approximate (HNSW): {vector.approximate}"
+        )
         for q in queries[:5]:
             context.search.search(q, mode="hybrid")  # warm up
         for mode in ("hybrid", "keyword", "semantic"):
@@ -96,8 +111,10 @@ def main() -> None:
                 begin = time.perf_counter()
                 context.search.search(query, top_k=10, mode=mode)
                 latency.append((time.perf_counter() - begin) * 1000)
-            print(f"{mode:9s} p50 {percentile(latency, 50):6.2f} ms  "
-                  f"p95 {percentile(latency, 95):6.2f} ms  ({len(latency)} queries)")
+            print(
+                f"{mode:9s} p50 {percentile(latency, 50):6.2f} ms  "
+                f"p95 {percentile(latency, 95):6.2f} ms  ({len(latency)} queries)"
+            )
         embedded = np.vstack([context.embedder.encode_query(q) for q in queries[:200]])
         if vector.approximate:
             print(f"HNSW recall@10 vs exact: {recall_at_k(vector, embedded, k=10):.4f}")

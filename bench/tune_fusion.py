@@ -66,8 +66,9 @@ def main() -> None:
         for method in ("minmax", "zscore"):
             row = []
             for alpha in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
-                value = score(lambda k, s, a=alpha, m=method: convex_combination(k, s, a, m),
-                              docs_first)
+                value = score(
+                    lambda k, s, a=alpha, m=method: convex_combination(k, s, a, m), docs_first
+                )
                 row.append(f"{alpha:.1f}:{value:.4f}")
             print(f"{level} {method:7s} " + " ".join(row))
         for k in (10, 60):
