@@ -185,6 +185,7 @@ class SearchRequest(Request):
     top_k: int | None = Field(None, ge=1, le=200)
     mode: Mode = "hybrid"
     filters: dict[str, str | list[str]] = Field(default_factory=dict)
+    history: bool = Field(False, description="also search past versions and archived documents")
 
 
 class SearchHitPublic(BaseModel):
@@ -201,6 +202,7 @@ class SearchHitPublic(BaseModel):
     language: str
     updated_at: datetime
     confidentiality: str
+    current: bool
     metadata: dict[str, Any]
 
 

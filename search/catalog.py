@@ -133,40 +133,32 @@ def _date_check(key: str, raw: Any) -> Any:
     return check
 
 
+def entry_of(document: Document, grants: set[str], outcome: str | None) -> DocEntry:
+    assert document.id is not None
+    return DocEntry(
+        id=document.id,
+        source_id=document.source_id,
+        kind=document.kind,
+        title=document.title,
+        language=document.language,
+        owner=document.owner,
+        confidentiality=document.confidentiality,
+        version=document.current_version,
+        updated_at=document.updated_at,
+        content_date=document.content_date,
+        meta=document.meta,
+        grants=frozenset(grants),
+        outcome=outcome,
+    )
+
+
 def load_catalog(session: Session) -> tuple[Catalog, list[tuple[int, str]]]:
     """The catalog of active documents' current chunks, and (chunk id, hash) of those chunks."""
     catalog = Catalog()
-    grants: dict[int, set[str]] = defaultdict(set)
-    for grant in session.exec(select(Grant)):
-        grants[grant.document_id].add(grant.principal)
-    outcomes = {bid.ref: bid.outcome for bid in session.exec(select(Bid))}
-    documents = session.exec(select(Document).where(Document.status == "active")).all()
-    for d in documents:
-        assert d.id is not None
-        if d.kind == "bid_result" and d.meta.get("bid"):
-            outcomes.setdefault(str(d.meta["bid"]), str(d.meta.get("outcome")))
-    for d in documents:
-        assert d.id is not None
-        outcome = (
-            d.meta.get("outcome")
-            if d.kind == "bid_result"
-            else outcomes.get(str(d.meta.get("bid", "")))
-        )
-        catalog.docs[d.id] = DocEntry(
-            id=d.id,
-            source_id=d.source_id,
-            kind=d.kind,
-            title=d.title,
-            language=d.language,
-            owner=d.owner,
-            confidentiality=d.confidentiality,
-            version=d.current_version,
-            updated_at=d.updated_at,
-            content_date=d.content_date,
-            meta=d.meta,
-            grants=frozenset(grants.get(d.id, ())),
-            outcome=outcome,
-        )
+    documents = list(session.exec(select(Document).where(Document.status == "active")))
+    for document, entry in zip(documents, entries_of(session, documents), strict=True):
+        assert document.id is not None
+        catalog.docs[document.id] = entry
     rows = session.exec(
         select(Chunk.id, Chunk.document_id, Chunk.content_hash)
         .join(DocumentVersion, col(DocumentVersion.id) == Chunk.version_id)
@@ -180,3 +172,24 @@ def load_catalog(session: Session) -> tuple[Catalog, list[tuple[int, str]]]:
         catalog.doc_chunks[document_id].append(chunk_id)
         chunks.append((chunk_id, content_hash))
     return catalog, chunks
+
+
+def entries_of(session: Session, documents: list[Document]) -> list[DocEntry]:
+    """Catalog entries of these documents, with their grants and bid outcomes."""
+    grants: dict[int, set[str]] = defaultdict(set)
+    for grant in session.exec(select(Grant)):
+        grants[grant.document_id].add(grant.principal)
+    outcomes = {bid.ref: bid.outcome for bid in session.exec(select(Bid))}
+    results = session.exec(select(Document).where(Document.kind == "bid_result"))
+    for result in results:
+        if result.meta.get("bid") and result.status != "deleted":
+            outcomes.setdefault(str(result.meta["bid"]), str(result.meta.get("outcome")))
+    entries = []
+    for document in documents:
+        assert document.id is not None
+        if document.kind == "bid_result":
+            outcome = document.meta.get("outcome")
+        else:
+            outcome = outcomes.get(str(document.meta.get("bid", "")))
+        entries.append(entry_of(document, grants.get(document.id, set()), outcome))
+    return entries

@@ -85,7 +85,7 @@ class SearchIndexes:
         self._vector: VectorIndex | None = None
         self._keyword: KeywordIndex | None = None
         self._marker: int | None = None
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()  # indexes are not thread-safe
 
     # -- opening -------------------------------------------------------------------------
     @property
@@ -116,11 +116,12 @@ class SearchIndexes:
             dim = int(built.get("dim", 0))
         else:
             dim = self.embedder.dim
-        index = VectorIndex.load(self.folder, self.embedder.model_id, dim)
-        index_threshold = self.settings.ann_threshold
-        if getattr(index, "approximate_threshold", index_threshold) != index_threshold:
-            index.approximate_threshold = index_threshold
-        return index
+        return VectorIndex.load(
+            self.folder,
+            self.embedder.model_id,
+            dim,
+            approximate_threshold=self.settings.ann_threshold,
+        )
 
     # -- keeping in step -----------------------------------------------------------------
     def store_marker(self) -> int:
@@ -134,7 +135,7 @@ class SearchIndexes:
             self.sync()
 
     def sync(self, *, progress: bool = False) -> SyncReport:
-        with self._lock, self._file_lock():
+        with self.lock, self._file_lock():
             marker = self.store_marker()
             with Session(self.engine) as session:
                 catalog, chunks = load_catalog(session)
@@ -145,7 +146,7 @@ class SearchIndexes:
 
     def rebuild(self, *, progress: bool = False) -> SyncReport:
         """Drop both indexes and build them again from the store (no re-embedding)."""
-        with self._lock, self._file_lock():
+        with self.lock, self._file_lock():
             for name in ("vectors", "keyword"):
                 shutil.rmtree(self.folder / name, ignore_errors=True)
             self._vector = VectorIndex(

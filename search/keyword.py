@@ -90,7 +90,7 @@ class KeywordIndex:
 
     def remove(self, ids: Iterable[int]) -> None:
         """Drop these ids; unknown ids are ignored."""
-        for chunk_id in ids:
+        for chunk_id in ids.tolist() if isinstance(ids, np.ndarray) else ids:
             row = self._row_of.pop(int(chunk_id), None)
             if row is not None:
                 self._live[row] = False

@@ -7,13 +7,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+import numpy as np
 from sqlmodel import Session, col, select
 
 from kb.access import Viewer
 from kb.errors import InvalidInput
 from kb.language import detect_language
 from kb.models import Chunk
-from search.fusion import convex_combination, group_max
+from search.catalog import DocEntry
+from search.fusion import convex_combination
+from search.history import past_chunks, rank_past
 from search.indexer import SearchIndexes
 from search.snippet import make_snippet
 from search.tokenize import tokenize
@@ -40,6 +43,7 @@ class SearchHit:
     language: str
     updated_at: datetime
     confidentiality: str
+    current: bool = True
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -50,10 +54,15 @@ class SearchHit:
 
 @dataclass
 class ChunkScores:
-    """Ranked chunk ids per signal, for one query (used by search and suggestions)."""
+    """Ranked chunk ids per signal, for one query (used by search and suggestions).
 
+    `keyword` holds raw BM25 scores, `semantic` raw cosines (empty when the model was not used),
+    `fused` the ranking of the requested mode."""
+
+    keyword: list[tuple[int, float]]
+    semantic: list[tuple[int, float]]
     fused: list[tuple[int, float]]
-    semantic_used: bool
+    query_vector: np.ndarray | None = None
 
 
 class SearchService:
@@ -70,19 +79,57 @@ class SearchService:
         mode: str = "hybrid",
         filters: Mapping[str, Any] | None = None,
         viewer: Viewer | None = None,
+        history: bool = False,
     ) -> list[SearchHit]:
+        """Best documents first, each with its best chunk. Only current versions of active
+        documents, unless `history` asks for past versions and archived documents too (each
+        version then counts as its own result)."""
         top_k = self._check(query, top_k, mode)
+        candidates = max(CANDIDATES, top_k * 5)
+        filters = filters or {}
         scores = self.rank_chunks(
-            query,
-            mode=mode,
-            filters=filters or {},
-            viewer=viewer,
-            candidates=max(CANDIDATES, top_k * 5),
+            query, mode=mode, filters=filters, viewer=viewer, candidates=candidates
         )
         catalog = self.indexes.catalog
-        documents = group_max(scores.fused, catalog.chunk_doc)[:top_k]
-        best_chunk = _best_chunk_per_doc(scores.fused, catalog.chunk_doc)
-        return self._hits(query, [(best_chunk[doc_id], s) for doc_id, s in documents])
+        ranked = [
+            (chunk_id, score, catalog.docs[catalog.chunk_doc[chunk_id]])
+            for chunk_id, score in scores.fused
+            if chunk_id in catalog.chunk_doc
+        ]
+        chunks: dict[int, Chunk] = {}
+        if history:
+            ranked += self._rank_past(query, mode, filters, viewer, scores, candidates, chunks)
+            ranked.sort(key=lambda item: -item[1])
+        best: dict[tuple[int, int], tuple[int, float, DocEntry]] = {}
+        for chunk_id, score, entry in ranked:
+            best.setdefault((entry.id, entry.version), (chunk_id, score, entry))
+        return self._hits(query, list(best.values())[:top_k], chunks)
+
+    def _rank_past(
+        self,
+        query: str,
+        mode: str,
+        filters: Mapping[str, Any],
+        viewer: Viewer | None,
+        scores: ChunkScores,
+        candidates: int,
+        chunks: dict[int, Chunk],
+    ) -> list[tuple[int, float, DocEntry]]:
+        with Session(self.indexes.engine) as session:
+            past = past_chunks(session, filters, viewer)
+            ranking = rank_past(
+                past,
+                query,
+                mode=mode,
+                embedder=self.indexes.embedder,
+                query_vector=scores.query_vector,
+                alpha=self.alpha,
+                session=session,
+                candidates=candidates,
+            )
+        by_id = {p.chunk.id: p for p in past}
+        chunks.update((chunk_id, by_id[chunk_id].chunk) for chunk_id, _ in ranking)
+        return [(chunk_id, score, by_id[chunk_id].entry) for chunk_id, score in ranking]
 
     def rank_chunks(
         self,
@@ -95,20 +142,24 @@ class SearchService:
     ) -> ChunkScores:
         """Chunk ids with fused scores, best first, restricted to what the viewer may see."""
         self.indexes.ensure_current()
-        allowed = self.indexes.catalog.allowed_chunks(filters, viewer)
+        use_semantic = mode == "semantic" or (mode == "hybrid" and self._model_reads(query))
+        tokens = tokenize(query) if mode != "semantic" else []
+        vector = self.indexes.embedder.encode_query(query) if use_semantic else None
         keyword: list[tuple[int, float]] = []
         semantic: list[tuple[int, float]] = []
-        if mode in ("hybrid", "keyword"):
-            keyword = self.indexes.keyword.search(tokenize(query), candidates, allowed)
-        use_semantic = mode == "semantic" or (mode == "hybrid" and self._model_reads(query))
-        if use_semantic and len(self.indexes.vector) > 0:
-            vector = self.indexes.embedder.encode_query(query)
-            semantic = self.indexes.vector.search(vector, candidates, allowed)
-        if mode == "keyword" or not use_semantic:
-            return ChunkScores(keyword, False)
+        with self.indexes.lock:
+            allowed = self.indexes.catalog.allowed_chunks(filters, viewer)
+            if tokens:
+                keyword = self.indexes.keyword.search(tokens, candidates, allowed)
+            if vector is not None and len(self.indexes.vector) > 0:
+                semantic = self.indexes.vector.search(vector, candidates, allowed)
         if mode == "semantic":
-            return ChunkScores(semantic, True)
-        return ChunkScores(convex_combination(keyword, semantic, self.alpha), True)
+            fused = semantic
+        elif not use_semantic:
+            fused = keyword
+        else:
+            fused = convex_combination(keyword, semantic, self.alpha)
+        return ChunkScores(keyword, semantic, fused, vector)
 
     def _model_reads(self, query: str) -> bool:
         """False when the embedding model cannot read the query's language (its vectors are
@@ -128,47 +179,42 @@ class SearchService:
             raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K} (got {top_k})")
         return top_k
 
-    def _hits(self, query: str, ranked: list[tuple[int, float]]) -> list[SearchHit]:
-        if not ranked:
-            return []
-        with Session(self.indexes.engine) as session:
-            chunks = {
-                c.id: c
-                for c in session.exec(
-                    select(Chunk).where(col(Chunk.id).in_([cid for cid, _ in ranked]))
+    def _hits(
+        self,
+        query: str,
+        ranked: list[tuple[int, float, DocEntry]],
+        chunks: dict[int, Chunk],
+    ) -> list[SearchHit]:
+        missing = [chunk_id for chunk_id, _, _ in ranked if chunk_id not in chunks]
+        if missing:
+            with Session(self.indexes.engine) as session:
+                chunks.update(
+                    (c.id, c)
+                    for c in session.exec(select(Chunk).where(col(Chunk.id).in_(missing)))
+                    if c.id is not None
                 )
-            }
-        hits: list[SearchHit] = []
-        for chunk_id, score in ranked:
-            chunk = chunks.get(chunk_id)
-            doc = self.indexes.catalog.docs.get(self.indexes.catalog.chunk_doc.get(chunk_id, -1))
-            if chunk is None or doc is None:
-                continue
-            hits.append(
-                SearchHit(
-                    document_id=doc.id,
-                    source_id=doc.source_id,
-                    title=doc.title,
-                    kind=doc.kind,
-                    version=doc.version,
-                    chunk_id=chunk_id,
-                    section=chunk.heading_path,
-                    snippet=make_snippet(chunk.text, query),
-                    score=round(float(score), 6),
-                    owner=doc.owner,
-                    language=doc.language,
-                    updated_at=doc.updated_at,
-                    confidentiality=doc.confidentiality,
-                    metadata=doc.meta,
-                )
+        return [
+            SearchHit(
+                document_id=doc.id,
+                source_id=doc.source_id,
+                title=doc.title,
+                kind=doc.kind,
+                version=doc.version,
+                chunk_id=chunk_id,
+                section=chunks[chunk_id].heading_path,
+                snippet=make_snippet(chunks[chunk_id].text, query),
+                score=round(float(score), 6),
+                owner=doc.owner,
+                language=doc.language,
+                updated_at=doc.updated_at,
+                confidentiality=doc.confidentiality,
+                current=doc.version == self._current_version(doc),
+                metadata=doc.meta,
             )
-        return hits
+            for chunk_id, score, doc in ranked
+            if chunk_id in chunks
+        ]
 
-
-def _best_chunk_per_doc(
-    ranking: list[tuple[int, float]], chunk_doc: Mapping[int, int]
-) -> dict[int, int]:
-    best: dict[int, int] = {}
-    for chunk_id, _ in ranking:
-        best.setdefault(chunk_doc.get(chunk_id, -1), chunk_id)
-    return best
+    def _current_version(self, doc: DocEntry) -> int:
+        live = self.indexes.catalog.docs.get(doc.id)
+        return live.version if live is not None else -1

@@ -18,7 +18,6 @@ from sqlmodel import Session, col, select
 
 from kb.access import Viewer
 from kb.freshness import Freshness, freshness_of
-from kb.language import detect_language
 from kb.models import Chunk, Document, Person
 from kb.reuse import ReuseStats, reuse_stats
 from search.service import SearchService
@@ -212,19 +211,18 @@ def similarities(
     to the full 0-1 range; here near-equal candidates must stay near-equal so that freshness
     and outcomes can decide between them.
     """
-    filters = {"kind": SUGGESTED_KINDS}
-    keyword = service.rank_chunks(
-        text, mode="keyword", filters=filters, viewer=viewer, candidates=candidates
-    ).fused
-    best = max((score for _, score in keyword), default=0.0)
-    lexical = {chunk_id: score / best for chunk_id, score in keyword} if best > 0 else {}
-    languages = service.indexes.embedder.languages
-    if languages is not None and detect_language(text) not in languages:
+    scores = service.rank_chunks(
+        text,
+        mode="hybrid",
+        filters={"kind": SUGGESTED_KINDS},
+        viewer=viewer,
+        candidates=candidates,
+    )
+    best = max((score for _, score in scores.keyword), default=0.0)
+    lexical = {chunk_id: score / best for chunk_id, score in scores.keyword} if best > 0 else {}
+    if not scores.semantic:
         return lexical
-    semantic = service.rank_chunks(
-        text, mode="semantic", filters=filters, viewer=viewer, candidates=candidates
-    ).fused
-    dense = {chunk_id: min(max(score, 0.0), 1.0) for chunk_id, score in semantic}
+    dense = {chunk_id: min(max(score, 0.0), 1.0) for chunk_id, score in scores.semantic}
     floor = min(dense.values(), default=0.0)
     alpha = service.alpha
     return {

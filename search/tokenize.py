@@ -30,7 +30,6 @@ _TOKEN = re.compile(f"([{_CJK_CHARS}]+)|({_WORD}(?:[-_.]{_WORD})*)")
 _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"\d+(?:\.\d+)*")
 _JOINERS = re.compile(r"[-_]")
-_NON_LETTER = re.compile(r"[\W\d_]+")
 
 _ENGLISH_STOP_LIST = """
     a about above after again against all am an and any are aren as at be because been before
@@ -134,12 +133,3 @@ def _chinese_tokens(text: str) -> list[str]:
         else:
             single = ""
     return out
-
-
-def detect_language(text: str) -> str:
-    """`zh` when CJK characters are at least 30% of the letters, else `en`."""
-    letters = len(_NON_LETTER.sub("", text))
-    if letters == 0:
-        return "en"
-    cjk = len(text) - len(_CJK_RUN.sub("", text))
-    return "zh" if cjk / letters >= 0.3 else "en"

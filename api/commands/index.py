@@ -40,11 +40,14 @@ def search(
             "updated_after, updated_before)",
         ),
     ] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="also search past versions and archived documents")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Search the knowledge base."""
     hits = context().search.search(
-        query, top_k=top_k, mode=mode, filters=parse_filters(filter_ or [])
+        query, top_k=top_k, mode=mode, filters=parse_filters(filter_ or []), history=history
     )
     if as_json:
         print_json({"results": [hit.as_dict() for hit in hits]})
@@ -53,8 +56,9 @@ def search(
         typer.echo("no results")
     for rank, hit in enumerate(hits, 1):
         section = f" › {hit.section}" if hit.section else ""
+        past = "" if hit.current else " (past version)"
         typer.echo(
-            f"{rank}. {hit.title}{section}  [{hit.kind}, v{hit.version}, "
+            f"{rank}. {hit.title}{section}  [{hit.kind}, v{hit.version}{past}, "
             f"owner {hit.owner or '-'}, id {hit.document_id}]  score {hit.score:.3f}"
         )
         typer.echo(f"   {hit.snippet}")

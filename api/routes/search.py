@@ -21,5 +21,6 @@ def search(body: SearchRequest, person: Reader, context: ContextDep) -> SearchRe
         mode=body.mode,
         filters=body.filters,
         viewer=viewer_of(person),
+        history=body.history,
     )
     return SearchResults(results=[SearchHitPublic(**hit.as_dict()) for hit in hits])

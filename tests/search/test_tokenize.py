@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from search.tokenize import detect_language, tokenize
+from kb.language import detect_language
+from search.tokenize import tokenize
 
 
 def matches(query: str, text: str) -> bool:

@@ -1,0 +1,97 @@
+"""Search over history: past versions of documents and archived documents.
+
+The live indexes hold only the current versions of active documents. Asking for history ranks
+the other chunks too, ad hoc: BM25 over their text and cosine over their stored embeddings (no
+re-embedding). It is slower than a normal search and meant for occasional use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session, col, select
+
+from kb.access import Viewer
+from kb.embeddings import load_vectors
+from kb.models import Chunk, Document, DocumentVersion
+from search.catalog import DocEntry, entries_of, parse_filters
+from search.embedder import Embedder
+from search.fusion import convex_combination
+from search.keyword import KeywordIndex
+from search.tokenize import tokenize
+
+
+@dataclasses.dataclass
+class PastChunk:
+    chunk: Chunk
+    entry: DocEntry  # the document as of this chunk's version
+
+
+def past_chunks(
+    session: Session, filters: Mapping[str, Any], viewer: Viewer | None
+) -> list[PastChunk]:
+    """Chunks of earlier versions and of archived documents that filters and viewer allow."""
+    rows = session.exec(
+        select(Chunk, DocumentVersion.number, DocumentVersion.title)
+        .join(DocumentVersion, col(DocumentVersion.id) == Chunk.version_id)
+        .join(Document, col(Document.id) == Chunk.document_id)
+        .where(
+            Document.status != "deleted",
+            (DocumentVersion.number != Document.current_version) | (Document.status == "archived"),
+        )
+    ).all()
+    if not rows:
+        return []
+    ids = sorted({chunk.document_id for chunk, _, _ in rows})
+    documents = list(session.exec(select(Document).where(col(Document.id).in_(ids))))
+    entries = {e.id: e for e in entries_of(session, documents)}
+    checks = parse_filters(filters)
+    past = []
+    for chunk, number, title in rows:
+        entry = entries[chunk.document_id]
+        if entry.visible_to(viewer) and all(check(entry) for check in checks):
+            past.append(PastChunk(chunk, dataclasses.replace(entry, version=number, title=title)))
+    return past
+
+
+def rank_past(
+    past: list[PastChunk],
+    query: str,
+    *,
+    mode: str,
+    embedder: Embedder,
+    query_vector: np.ndarray | None,
+    alpha: float,
+    session: Session,
+    candidates: int,
+) -> list[tuple[int, float]]:
+    """Fused (chunk id, score) over past chunks, scored like a normal search."""
+    keyword: list[tuple[int, float]] = []
+    semantic: list[tuple[int, float]] = []
+    if mode != "semantic":
+        index = KeywordIndex()
+        index.add((p.chunk.id, tokenize(p.chunk.embedding_text)) for p in past if p.chunk.id)
+        keyword = index.search(tokenize(query), candidates)
+    if query_vector is not None:
+        semantic = _cosine_ranking(past, query_vector, embedder.model_id, session, candidates)
+    if mode == "keyword" or query_vector is None:
+        return keyword
+    if mode == "semantic":
+        return semantic
+    return convex_combination(keyword, semantic, alpha)
+
+
+def _cosine_ranking(
+    past: list[PastChunk], query: np.ndarray, model: str, session: Session, candidates: int
+) -> list[tuple[int, float]]:
+    vectors = load_vectors(session, model, (p.chunk.content_hash for p in past))
+    scored = [p for p in past if p.chunk.content_hash in vectors and p.chunk.id is not None]
+    if not scored:
+        return []
+    matrix = np.vstack([vectors[p.chunk.content_hash] for p in scored])
+    similarity = matrix @ query
+    order = np.argsort(-similarity)[:candidates]
+    return [(int(scored[i].chunk.id or 0), float(similarity[i])) for i in order]

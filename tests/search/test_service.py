@@ -1,0 +1,218 @@
+"""Search end to end: real SQLite, real FAISS, the real bundled model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from api.context import Context
+from kb.config import Settings
+from kb.db import transaction
+from kb.errors import IndexMismatch, InvalidInput
+from kb.store import resolve_document, set_status
+from search.embedder import SentenceTransformerEmbedder
+from search.indexer import SearchIndexes
+from tests.conftest import make_context
+
+DOCS = {
+    "x200.md": """---
+id: x200-overview
+kind: product_note
+owner: li.na
+products: [X-200]
+tags: [hardware]
+---
+# X-200 appliance
+
+## Certifications
+The X-200 appliance is certified to ISO 27001 and passed MLPS level 3.
+
+## 性能
+X-200 单节点吞吐 800 MB/s，支持国产化信创环境部署。
+""",
+    "huawei.md": """---
+id: ci-huawei
+kind: competitor_intel
+owner: wang.fang
+competitor: 华为云
+source: 客户访谈
+observed: 2026-10-01
+industry: 金融
+---
+# 华为云数据治理报价下调
+
+华为云 DataArts 报价下调约三成，并与 GaussDB 打包销售，目标客户为城商行。
+""",
+    "flowdesk.md": """---
+id: flowdesk-sso
+kind: qa
+question: Does FlowDesk support single sign-on?
+owner: emma.scott
+products: [FlowDesk]
+---
+FlowDesk supports single sign-on through SAML 2.0 and OpenID Connect, and LDAP directory sync.
+""",
+    "bid.md": """---
+id: bid-lost
+kind: bid_result
+bid: BID-1
+customer: 江北银行
+outcome: lost
+competitors: [华为云]
+---
+# 江北银行投标复盘
+
+价格高于华为云 22%，客户已有 HCS 底座。
+""",
+}
+
+
+@pytest.fixture
+def kb_context(context: Context, tmp_path: Path) -> Context:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in DOCS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    report = context.ingester.ingest_paths([folder])
+    assert not report.failed
+    context.indexes.sync()
+    return context
+
+
+def ids(hits: list) -> list[str]:  # noqa: ANN001
+    return [hit.source_id for hit in hits]
+
+
+def test_english_question_finds_the_answer_in_every_mode(kb_context: Context) -> None:
+    for mode in ("hybrid", "semantic", "keyword"):
+        hits = kb_context.search.search("Can users log in with SSO via SAML?", mode=mode)
+        assert ids(hits)[0] == "flowdesk-sso", mode
+
+
+def test_semantic_mode_finds_paraphrase_without_shared_words(kb_context: Context) -> None:
+    hits = kb_context.search.search("federated identity login", mode="semantic", top_k=2)
+    assert "flowdesk-sso" in ids(hits)
+    assert kb_context.search.search("federated identity login", mode="keyword") == []
+
+
+def test_chinese_query_ranks_by_keywords_when_model_cannot_read_it(kb_context: Context) -> None:
+    scores = kb_context.search.rank_chunks(
+        "华为云 报价", mode="hybrid", filters={}, viewer=None, candidates=10
+    )
+    assert scores.semantic == [] and scores.fused == scores.keyword
+    hits = kb_context.search.search("华为云 报价")
+    assert ids(hits)[0] == "ci-huawei"
+    assert "**华为云**" in hits[0].snippet
+
+
+def test_product_codes_match_exactly(kb_context: Context) -> None:
+    assert ids(kb_context.search.search("X-200", mode="keyword")) == ["x200-overview"]
+    assert kb_context.search.search("X-2000", mode="keyword") == []
+    hits = kb_context.search.search("ISO27001", mode="keyword")
+    assert ids(hits) == ["x200-overview"] and hits[0].section == "X-200 appliance > Certifications"
+
+
+def test_results_are_grouped_by_document(kb_context: Context) -> None:
+    hits = kb_context.search.search("X-200 吞吐 ISO 27001", mode="keyword")
+    assert ids(hits).count("x200-overview") == 1
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"kind": "qa"}, {"flowdesk-sso"}),
+        ({"competitor": "华为云"}, {"ci-huawei", "bid-lost"}),
+        ({"outcome": "lost"}, {"bid-lost"}),
+        ({"owner": "li.na"}, {"x200-overview"}),
+        ({"product": ["FlowDesk", "X-200"]}, {"flowdesk-sso", "x200-overview"}),
+        ({"industry": "金融"}, {"ci-huawei"}),
+        ({"tag": "hardware"}, {"x200-overview"}),
+        ({"language": "zh"}, {"ci-huawei", "bid-lost"}),
+        ({"updated_after": "2099-01-01"}, set()),
+    ],
+)
+def test_filters_restrict_results(kb_context: Context, filters: dict, expected: set) -> None:
+    hits = kb_context.search.search(
+        "华为云 X-200 FlowDesk single sign-on 报价", filters=filters, top_k=20
+    )
+    assert set(ids(hits)) == expected
+
+
+def test_bad_requests_are_rejected_with_clear_messages(kb_context: Context) -> None:
+    with pytest.raises(InvalidInput, match="unknown filter 'colour'"):
+        kb_context.search.search("x", filters={"colour": "red"})
+    with pytest.raises(InvalidInput, match="unknown mode"):
+        kb_context.search.search("x", mode="fuzzy")
+    with pytest.raises(InvalidInput, match="top_k must be between"):
+        kb_context.search.search("x", top_k=0)
+    with pytest.raises(InvalidInput, match="query is empty"):
+        kb_context.search.search("   ")
+
+
+def test_deleted_documents_leave_search_and_history_finds_old_versions(
+    kb_context: Context, tmp_path: Path
+) -> None:
+    folder = tmp_path / "docs"
+    (folder / "flowdesk.md").write_text(
+        DOCS["flowdesk.md"].replace("SAML 2.0 and OpenID Connect", "Kerberos only"),
+        encoding="utf-8",
+    )
+    kb_context.ingester.ingest_paths([folder])
+    current = kb_context.search.search("SAML OpenID Connect", mode="keyword")
+    assert "flowdesk-sso" not in ids(current)
+    past = kb_context.search.search("SAML OpenID Connect", mode="keyword", history=True)
+    assert [(h.source_id, h.version, h.current) for h in past] == [("flowdesk-sso", 1, False)]
+    with transaction(kb_context.engine) as session:
+        set_status(session, resolve_document(session, "x200-overview"), "deleted", actor="t")
+    assert "x200-overview" not in ids(kb_context.search.search("X-200 ISO 27001"))
+
+
+def test_reindex_rebuilds_from_the_database_without_embedding(kb_context: Context) -> None:
+    before = kb_context.search.search("single sign-on", mode="semantic")
+    report = kb_context.indexes.rebuild()
+    assert report.embedded == 0 and report.added == len(kb_context.indexes.catalog.chunk_doc)
+    after = kb_context.search.search("single sign-on", mode="semantic")
+    assert [(h.chunk_id, h.score) for h in after] == [(h.chunk_id, h.score) for h in before]
+    assert kb_context.indexes.check().ok
+
+
+def test_check_reports_index_out_of_step(kb_context: Context) -> None:
+    victim = int(kb_context.indexes.keyword.ids()[0])
+    kb_context.indexes.keyword.remove([victim])
+    report = kb_context.indexes.check()
+    assert not report.ok and report.missing_in_keyword == [victim]
+    kb_context.indexes.sync()
+    assert kb_context.indexes.check().ok
+
+
+def test_index_built_by_another_model_is_refused(
+    kb_context: Context, embedder: SentenceTransformerEmbedder
+) -> None:
+    sidecar = kb_context.settings.index_dir / "vectors" / "index.json"
+    data = json.loads(sidecar.read_text())
+    sidecar.write_text(json.dumps({**data, "model": "paraphrase-multilingual-MiniLM-L12-v2"}))
+    fresh = make_context(Settings(home=kb_context.settings.home), embedder)
+    with pytest.raises(IndexMismatch, match="run `kb reindex`"):
+        fresh.search.search("single sign-on")
+    fresh.indexes.rebuild()
+    assert ids(fresh.search.search("single sign-on"))[0] == "flowdesk-sso"
+
+
+def test_new_content_is_searchable_after_ingest_in_another_process_context(
+    kb_context: Context, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    other = make_context(Settings(home=kb_context.settings.home), embedder)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "gpu.md").write_text("# GuardEye GPU appliance\n\nGuardEye ships a GPU appliance.\n")
+    other.ingester.ingest_paths([extra])
+    other.indexes.sync()
+    assert "gpu.md" in ids(kb_context.search.search("GuardEye GPU appliance"))
+
+
+def test_indexes_are_persisted_and_reload(kb_context: Context) -> None:
+    reopened = SearchIndexes(kb_context.settings, kb_context.engine, kb_context.embedder)
+    assert len(reopened.keyword) == len(kb_context.indexes.keyword) > 0
+    assert len(reopened.vector) == len(kb_context.indexes.vector)
