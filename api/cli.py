@@ -21,10 +21,10 @@ def _register() -> None:
     from api.commands import documents, governance, index, people, serve  # noqa: F401
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     _register()
     try:
-        app()
+        app(args=argv)
     except KBError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(1)

@@ -1,0 +1,98 @@
+"""The `kb` command, run in-process with typer's runner on a real data folder."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import _register, app, main
+from api.commands import context as command_context
+from kb.config import Settings
+from search.embedder import SentenceTransformerEmbedder
+from tests.conftest import CONTENT, make_context
+
+NOTE = "---\nid: note-1\nkind: product_note\nowner: li.na\n---\n# DataHub\n\nDataHub {v}.\n"
+
+
+@pytest.fixture
+def kb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder
+) -> Iterator[CliRunner]:
+    """A runner whose commands use a fresh data folder and the session's model."""
+    _register()
+    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
+    command_context.context.cache_clear()
+    ctx = make_context(Settings(), embedder)
+    monkeypatch.setattr(command_context, "context", lambda: ctx)
+    for module in ("documents", "index", "people", "governance"):
+        monkeypatch.setattr(f"api.commands.{module}.context", lambda: ctx)
+    yield CliRunner()
+    ctx.engine.dispose()
+
+
+def run(runner: CliRunner, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ingest_search_history_diff(kb: CliRunner, tmp_path: Path) -> None:
+    note = tmp_path / "note.md"
+    note.write_text(NOTE.format(v="streams change data from Oracle"), encoding="utf-8")
+    code, out, _ = run(kb, "ingest", str(note), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["added"] == ["note-1"] and report["failed"] == []
+    note.write_text(NOTE.format(v="streams change data from Oracle and MySQL"), encoding="utf-8")
+    assert json.loads(run(kb, "ingest", str(note), "--json")[1])["updated"] == ["note-1"]
+    code, out, _ = run(kb, "search", "Oracle change data", "--json")
+    results = json.loads(out)["results"]
+    assert results[0]["source_id"] == "note-1" and results[0]["version"] == 2
+    assert {"document_id", "title", "kind", "chunk_id", "section", "snippet", "score"} <= set(
+        results[0]
+    )
+    history = json.loads(run(kb, "history", "note-1", "--json")[1])
+    assert [v["version"] for v in history["versions"]] == [1, 2]
+    code, out, _ = run(kb, "diff", "note-1", "1", "2")
+    assert code == 0 and "+DataHub streams change data from Oracle and MySQL." in out
+
+
+def test_strict_ingest_fails_and_writes_nothing(kb: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "good.md").write_text(NOTE.format(v="ok"), encoding="utf-8")
+    (tmp_path / "bad.md").write_text("---\nkind: memo\n---\nx\n", encoding="utf-8")
+    code, out, _ = run(kb, "ingest", str(tmp_path), "--strict", "--json")
+    assert code == 1
+    assert json.loads(out)["added"] == []
+    assert json.loads(run(kb, "search", "DataHub", "--json")[1])["results"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["history", "nope"], "error: no document with id or source id 'nope'"),
+        (["search", "x", "--filter", "colour"], "error: filter 'colour' is not key=value"),
+        (["users", "add", "x", "--role", "boss"], "error: unknown role 'boss'"),
+    ],
+)
+def test_domain_errors_print_a_message_and_exit_non_zero(
+    kb: CliRunner, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    assert stop.value.code == 1
+    assert message in capsys.readouterr().err
+
+
+def test_sample_content_ingests_cleanly_and_audit_shows_every_status(kb: CliRunner) -> None:
+    assert run(kb, "users", "import", str(CONTENT / "people.yaml"))[0] == 0
+    code, out, _ = run(kb, "ingest", str(CONTENT), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["failed"] == [] and len(report["added"]) >= 40
+    code, out, _ = run(kb, "audit", "--as-of", "2026-11-27", "--json")
+    statuses = {row["status"] for row in json.loads(out)["documents"]}
+    assert {"fresh", "due_soon", "stale", "unowned"} <= statuses
+    code, out, _ = run(kb, "check")
+    assert code == 0 and out.strip().endswith("ok")
