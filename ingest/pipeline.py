@@ -14,16 +14,16 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import select
+from sqlmodel import Session, select
 from tqdm import tqdm
 
 from ingest.parsed import ParsedDocument
-from ingest.preparation import ChunkBudget, PreparedDocument, prepare
+from ingest.preparation import ChunkBudget, PreparedDocument, draft_of, make_chunks
 from ingest.readers import SUFFIXES, read_document
 from kb.db import transaction
 from kb.errors import DocumentFormatError, KBError
 from kb.models import Document
-from kb.store import save_draft, set_status
+from kb.store import current_versions, save_draft, set_status
 
 SKIPPED_NAMES = {"readme.md", "readme.txt", "readme"}
 MULTI_RECORD_SUFFIXES = {".csv", ".jsonl"}
@@ -120,9 +120,11 @@ class Ingester:
         pending: list[Pending] = []
         failed_files: set[str] = set()
         seen: dict[str, str] = {}
+        with Session(self.engine) as session:
+            known = current_versions(session)
         for source in tqdm(files, desc="reading", unit="file", disable=not progress):
             count_before = len(report.failed)
-            pending.extend(self._read_file(source, report, seen))
+            pending.extend(self._read_file(source, report, seen, known))
             if len(report.failed) > count_before:
                 failed_files.add(str(source.path))
         if strict and report.failed:
@@ -136,8 +138,13 @@ class Ingester:
         return report
 
     def _read_file(
-        self, source: SourceFile, report: IngestReport, seen: dict[str, str]
+        self,
+        source: SourceFile,
+        report: IngestReport,
+        seen: dict[str, str],
+        known: dict[str, tuple[str, str | None]],
     ) -> list[Pending]:
+        """Parse and validate a file's documents; chunk only those that changed."""
         try:
             parsed_items = self._parse(source, report)
         except DocumentFormatError as exc:
@@ -146,16 +153,13 @@ class Ingester:
         pending: list[Pending] = []
         for parsed in parsed_items:
             try:
-                prepared = prepare(
-                    parsed,
-                    self.budget,
-                    default_id=_default_id(source, parsed),
-                    default_title=source.path.stem,
+                draft = draft_of(
+                    parsed, default_id=_default_id(source, parsed), default_title=source.path.stem
                 )
             except KBError as exc:
                 report.fail(parsed.origin or source.relative, exc.message)
                 continue
-            source_id = prepared.draft.source_id
+            source_id = draft.source_id
             if source_id in seen:
                 report.fail(
                     parsed.origin,
@@ -163,7 +167,13 @@ class Ingester:
                 )
                 continue
             seen[source_id] = parsed.origin
-            pending.append(Pending(prepared, str(source.path)))
+            if known.get(source_id) == (draft.content_hash, str(source.path)):
+                report.unchanged.append(source_id)
+                continue
+            chunks = make_chunks(draft, self.budget)
+            pending.append(
+                Pending(PreparedDocument(draft, chunks, parsed.origin), str(source.path))
+            )
         return pending
 
     def _parse(self, source: SourceFile, report: IngestReport) -> list[ParsedDocument]:

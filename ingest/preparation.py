@@ -33,17 +33,22 @@ def prepare(
     parsed: ParsedDocument, budget: ChunkBudget, *, default_id: str, default_title: str
 ) -> PreparedDocument:
     """Validate fields and cut the text into chunks that fit the model's input."""
+    draft = draft_of(parsed, default_id=default_id, default_title=default_title)
+    return PreparedDocument(draft=draft, chunks=make_chunks(draft, budget), origin=parsed.origin)
+
+
+def draft_of(parsed: ParsedDocument, *, default_id: str, default_title: str) -> DocumentDraft:
+    """Validate a parsed record's fields for its kind (cheap: no chunking)."""
     fields = dict(parsed.fields)
     if parsed.title and not fields.get("title"):
         fields["title"] = parsed.title
-    draft = build_draft(
+    return build_draft(
         fields,
         parsed.text,
         origin=parsed.origin,
         default_id=default_id,
         default_title=default_title,
     )
-    return PreparedDocument(draft=draft, chunks=make_chunks(draft, budget), origin=parsed.origin)
 
 
 def make_chunks(draft: DocumentDraft, budget: ChunkBudget) -> list[ChunkInput]:

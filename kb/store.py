@@ -58,6 +58,17 @@ def resolve_document(session: Session, ref: str | int) -> Document:
     return document
 
 
+def current_versions(session: Session) -> dict[str, tuple[str, str | None]]:
+    """source id -> (content hash of the current version, source path) of documents that are
+    not deleted: what an ingest run compares files against before doing any work."""
+    rows = session.exec(
+        select(Document.source_id, DocumentVersion.content_hash, Document.source_path)
+        .join(DocumentVersion, col(DocumentVersion.document_id) == Document.id)
+        .where(DocumentVersion.number == Document.current_version, Document.status != "deleted")
+    )
+    return {source_id: (content_hash, path) for source_id, content_hash, path in rows}
+
+
 def save_draft(
     session: Session,
     draft: DocumentDraft,

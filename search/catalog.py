@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from typing import Any
 
@@ -62,7 +63,7 @@ class Catalog:
     chunk_doc: dict[int, int] = field(default_factory=dict)
     doc_chunks: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
-    @property
+    @cached_property
     def has_confidential(self) -> bool:
         return any(d.confidentiality == "confidential" for d in self.docs.values())
 

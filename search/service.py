@@ -18,14 +18,14 @@ from search.catalog import DocEntry
 from search.fusion import convex_combination
 from search.history import past_chunks, rank_past
 from search.indexer import SearchIndexes
-from search.snippet import make_snippet
+from search.snippet import make_snippet, query_terms
 from search.tokenize import tokenize
 
 Mode = Literal["hybrid", "semantic", "keyword"]
 MODES = ("hybrid", "semantic", "keyword")
 MAX_QUERY_CHARS = 2000
 MAX_TOP_K = 200
-CANDIDATES = 100
+CANDIDATES = 500
 
 
 @dataclass
@@ -193,6 +193,7 @@ class SearchService:
                     for c in session.exec(select(Chunk).where(col(Chunk.id).in_(missing)))
                     if c.id is not None
                 )
+        terms = query_terms(query)
         return [
             SearchHit(
                 document_id=doc.id,
@@ -202,7 +203,7 @@ class SearchService:
                 version=doc.version,
                 chunk_id=chunk_id,
                 section=chunks[chunk_id].heading_path,
-                snippet=make_snippet(chunks[chunk_id].text, query),
+                snippet=make_snippet(chunks[chunk_id].text, terms),
                 score=round(float(score), 6),
                 owner=doc.owner,
                 language=doc.language,

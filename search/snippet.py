@@ -16,9 +16,12 @@ _CJK_RUN = re.compile(f"[{_CJK}]+")
 _STEMMER = Stemmer.Stemmer("english")
 
 
-def matched_spans(text: str, query: str) -> list[tuple[int, int]]:
+def query_terms(query: str) -> frozenset[str]:
+    return frozenset(tokenize(query))
+
+
+def matched_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
     """Character spans of `text` that match a query term (merged, in order)."""
-    terms = set(tokenize(query))
     if not terms:
         return []
     lowered = text.lower()
@@ -54,10 +57,11 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def make_snippet(text: str, query: str, width: int = WINDOW) -> str:
-    """About `width` characters around the densest matches, matched terms in **bold**."""
+def make_snippet(text: str, terms: frozenset[str], width: int = WINDOW) -> str:
+    """About `width` characters around the densest matches of the query's `terms`
+    (see `query_terms`), matched terms in **bold**."""
     flat = " ".join(text.split())
-    spans = matched_spans(flat, query)
+    spans = matched_spans(flat, terms)
     start = _best_window(spans, width, len(flat))
     end = min(len(flat), start + width)
     pieces: list[str] = ["…" if start > 0 else ""]
