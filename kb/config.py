@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,12 @@ class Settings(BaseSettings):
         description="languages the embedding model reads (comma list, 'multi', or 'auto')",
     )
     embedding_batch_size: int = Field(64, ge=1, description="chunks per encoding batch")
+    embedding_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="arithmetic for batch encoding; auto = bfloat16 where the CPU has it"
+    )
+    query_encoder: Literal["auto", "onnx", "torch"] = Field(
+        "auto", description="how single queries are embedded; auto = ONNX Runtime when it fits"
+    )
     max_file_bytes: int = Field(20_000_000, ge=1, description="largest file ingest accepts")
     max_request_bytes: int = Field(25_000_000, ge=1, description="largest HTTP request body")
     ann_threshold: int = Field(

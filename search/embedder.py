@@ -6,6 +6,7 @@ offline; `KB_EMBEDDING_MODEL` takes any sentence-transformers name or local path
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -17,6 +18,9 @@ import numpy as np
 
 from kb.config import DEFAULT_MODEL, Settings
 from kb.errors import ConfigurationError
+from search.onnx_query import OnnxQueryEncoder, build_query_encoder
+
+logger = logging.getLogger(__name__)
 
 # Word pieces the model reads, less its two special tokens ([CLS], [SEP]).
 SPECIAL_TOKENS = 2
@@ -66,11 +70,23 @@ def model_languages(setting: str, model_id: str) -> frozenset[str] | None:
 class SentenceTransformerEmbedder:
     """Loads lazily: counting tokens for chunking needs only the tokenizer."""
 
-    def __init__(self, name: str, *, batch_size: int = 64, languages: str = "auto") -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        batch_size: int = 64,
+        languages: str = "auto",
+        precision: str = "auto",
+        query_encoder: str = "auto",
+        cache_dir: Path | None = None,
+    ) -> None:
         self.model_id = name
         self._location = model_location(name)
         self._batch_size = batch_size
         self._languages = model_languages(languages, name)
+        self._precision = precision
+        self._query_encoder_setting = query_encoder
+        self._cache_dir = cache_dir
         self._lock = threading.Lock()
 
     @classmethod
@@ -79,6 +95,9 @@ class SentenceTransformerEmbedder:
             settings.embedding_model,
             batch_size=settings.embedding_batch_size,
             languages=settings.model_languages,
+            precision=settings.embedding_precision,
+            query_encoder=settings.query_encoder,
+            cache_dir=settings.home / "models",
         )
 
     @property
@@ -129,7 +148,9 @@ class SentenceTransformerEmbedder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
+        import torch
+
+        with self._lock, torch.autocast("cpu", torch.bfloat16, enabled=self._use_bfloat16):
             vectors = self._model.encode(
                 list(texts),
                 batch_size=self._batch_size,
@@ -139,8 +160,22 @@ class SentenceTransformerEmbedder:
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    @cached_property
+    def _use_bfloat16(self) -> bool:
+        """bfloat16 halves the arithmetic and changes vectors by < 1e-4 in cosine; only where
+        the CPU computes it natively (elsewhere it is slower than float32)."""
+        if self._precision != "auto":
+            return self._precision == "bfloat16"
+        import torch
+
+        return bool(torch.backends.mkldnn.is_available() and _cpu_has("avx512_bf16", "amx_bf16"))
+
     def encode_query(self, text: str) -> np.ndarray:
-        """One query, without the batching machinery of `encode` (it costs milliseconds)."""
+        """One query: through ONNX Runtime when the model allows (about 4x faster for a short
+        query than eager PyTorch), else PyTorch without `encode`'s batching machinery."""
+        fast = self._onnx_query_encoder
+        if fast is not None:
+            return fast.encode(text)
         import torch
 
         with self._lock, torch.inference_mode():
@@ -148,3 +183,26 @@ class SentenceTransformerEmbedder:
             output = self._model(features)["sentence_embedding"]
             vector = torch.nn.functional.normalize(output, dim=1)[0].numpy()
         return np.ascontiguousarray(vector, dtype=np.float32)
+
+    @cached_property
+    def _onnx_query_encoder(self) -> OnnxQueryEncoder | None:
+        if self._query_encoder_setting == "torch" or self._cache_dir is None:
+            return None
+        try:
+            return build_query_encoder(self._model, self._location, self.model_id, self._cache_dir)
+        except Exception as exc:  # export can fail in many ways; PyTorch still works
+            if self._query_encoder_setting == "onnx":
+                raise ConfigurationError(
+                    f"cannot run '{self.model_id}' with ONNX Runtime ({exc}); "
+                    "set KB_QUERY_ENCODER=torch"
+                ) from exc
+            logger.warning("ONNX query encoder unavailable (%s); using PyTorch", exc)
+            return None
+
+
+def _cpu_has(*flags: str) -> bool:
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(f" {flag}" in info for flag in flags)

@@ -40,7 +40,7 @@ def matched_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
     return _merge(spans)
 
 
-def _word_matches(word: str, terms: set[str]) -> bool:
+def _word_matches(word: str, terms: frozenset[str]) -> bool:
     joined = word.replace("-", "").replace("_", "")
     if word in terms or joined in terms:
         return True
