@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from ingest.pipeline import Ingester
+from ingest.pipeline import Ingester, IngestReport
 from ingest.preparation import ChunkBudget
 from kb.config import Settings
 from kb.db import make_engine
 from search.embedder import SentenceTransformerEmbedder
-from search.indexer import SearchIndexes
+from search.indexer import SearchIndexes, SyncReport
+from search.prefetch import EmbeddingPrefetcher
 from search.service import SearchService
 
 
@@ -39,7 +42,33 @@ class Context:
             self.indexes, alpha=self.settings.hybrid_alpha, default_top_k=self.settings.top_k
         )
 
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        *,
+        author: str | None = None,
+        prune: bool = False,
+        strict: bool = False,
+        progress: bool = False,
+    ) -> tuple[IngestReport, SyncReport]:
+        """Ingest files and make them searchable: chunks are embedded in the background while
+        documents are stored, then the indexes catch up with the store."""
+        with EmbeddingPrefetcher(self.engine, self.embedder) as prefetch:
+            report = self.ingester.ingest_paths(
+                paths,
+                author=author,
+                prune=prune,
+                strict=strict,
+                progress=progress,
+                on_stored=prefetch.add,
+            )
+        sync = self.indexes.sync(progress=progress)
+        sync.embedded += prefetch.embedded
+        sync.reused = max(0, sync.reused - prefetch.embedded)
+        return report, sync
+
     @cached_property
     def ingester(self) -> Ingester:
-        budget = ChunkBudget(self.embedder.count_tokens, self.embedder.max_tokens)
+        embedder = self.embedder
+        budget = ChunkBudget(embedder.count_tokens, embedder.max_tokens, embedder.count_tokens_many)
         return Ingester(self.engine, budget, max_file_bytes=self.settings.max_file_bytes)

@@ -40,17 +40,14 @@ def ingest(context: Context, dataset: Path, workdir: Path) -> None:
         for record in read_corpus(dataset):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     start = time.perf_counter()
-    report = context.ingester.ingest_paths([source])
-    stored = time.perf_counter() - start
-    sync = context.indexes.sync(progress=sys.stderr.isatty())
+    report, sync = context.ingest([source], progress=sys.stderr.isatty())
     total = time.perf_counter() - start
     print(
         f"ingest: {len(report.added)} added, {len(report.unchanged)} unchanged, "
         f"{len(report.failed)} failed, {report.chunks_written} chunks"
     )
     print(
-        f"index time: {total:.1f} s (store {stored:.1f} s, embedding+indexes "
-        f"{total - stored:.1f} s, {sync.embedded} chunks embedded)"
+        f"index time: {total:.1f} s (read, store, embed and index; {sync.embedded} chunks embedded)"
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 
 TokenCounter = Callable[[str], int]
+BatchTokenCounter = Callable[[list[str]], list[int]]
 Piece = tuple[str, int]  # text and its token count
 Render = Callable[[Sequence[str]], str]
 Splitter = Callable[[str], list[str]]
@@ -43,6 +44,7 @@ class ChunkDraft:
     ordinal: int
     heading_path: tuple[str, ...]  # headings above this chunk, outermost first
     text: str  # the chunk's own text (Markdown source of its blocks)
+    tokens: int = 0  # count_tokens(text)
 
 
 @dataclass(frozen=True)
@@ -55,20 +57,34 @@ class _Block:
 class _Budget:
     count_tokens: TokenCounter
     limit: int
+    count_many: BatchTokenCounter | None = None
 
     def measure(self, text: str) -> int:
         return self.count_tokens(text) if text else 0
 
+    def measure_many(self, texts: list[str]) -> list[int]:
+        """Counts of several texts at once (one tokenizer call when a batch counter is given)."""
+        if self.count_many is None:
+            return [self.measure(text) for text in texts]
+        counts = self.count_many(texts)
+        return [count if text else 0 for text, count in zip(texts, counts, strict=True)]
 
-def chunk_markdown(text: str, count_tokens: TokenCounter, max_tokens: int) -> list[ChunkDraft]:
-    """Chunks of `text`, in order, each with the headings above it and at most `max_tokens`."""
+
+def chunk_markdown(
+    text: str,
+    count_tokens: TokenCounter,
+    max_tokens: int,
+    count_many: BatchTokenCounter | None = None,
+) -> list[ChunkDraft]:
+    """Chunks of `text`, in order, each with the headings above it and at most `max_tokens`.
+    `count_many`, when given, counts a list of texts in one call (same counts, faster)."""
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
-    budget = _Budget(count_tokens, max_tokens)
+    budget = _Budget(count_tokens, max_tokens, count_many)
     drafts: list[ChunkDraft] = []
     for path, blocks in _sections(text.replace("\r\n", "\n").replace("\r", "\n")):
-        for chunk_text, _ in _pack_blocks(blocks, budget):
-            drafts.append(ChunkDraft(len(drafts), path, chunk_text))
+        for chunk_text, size in _pack_blocks(blocks, budget):
+            drafts.append(ChunkDraft(len(drafts), path, chunk_text, size))
     return drafts
 
 
@@ -98,8 +114,8 @@ def _sections(text: str) -> list[tuple[tuple[str, ...], list[_Block]]]:
 
 def _pack_blocks(blocks: list[_Block], budget: _Budget) -> list[Piece]:
     pieces: list[Piece] = []
-    for block in blocks:
-        size = budget.measure(block.text)
+    sizes = budget.measure_many([block.text for block in blocks])
+    for block, size in zip(blocks, sizes, strict=True):
         if size <= budget.limit:
             pieces.append((block.text, size))
         elif block.kind == "table":
@@ -172,8 +188,9 @@ def _atoms(text: str, levels: Sequence[Splitter], budget: _Budget) -> list[Piece
     if split in _SEARCHED_LEVELS:
         return _search_atoms(split(text), finer, budget)
     atoms: list[Piece] = []
-    for unit in split(text):
-        size = budget.measure(unit.strip())
+    units = split(text)
+    sizes = budget.measure_many([unit.strip() for unit in units])
+    for unit, size in zip(units, sizes, strict=True):
         if size <= budget.limit:
             atoms.append((unit, size))
         else:

@@ -7,7 +7,7 @@ rest of the run goes on. With `strict`, any failure stops the run before anythin
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from ingest.readers import SUFFIXES, read_document
 from kb.db import transaction
 from kb.errors import DocumentFormatError, KBError
 from kb.models import Document
-from kb.store import current_versions, save_draft, set_status
+from kb.store import ChunkInput, current_versions, save_draft, set_status
 
 SKIPPED_NAMES = {"readme.md", "readme.txt", "readme"}
 MULTI_RECORD_SUFFIXES = {".csv", ".jsonl"}
@@ -112,7 +112,10 @@ class Ingester:
         prune: bool = False,
         strict: bool = False,
         progress: bool = False,
+        on_stored: Callable[[list[ChunkInput]], None] | None = None,
     ) -> IngestReport:
+        """Ingest files and folders. `on_stored` receives the chunks of each document version as
+        soon as it is committed (the CLI embeds them in the background meanwhile)."""
         report = IngestReport()
         files, missing = discover(paths)
         for path in missing:
@@ -130,7 +133,9 @@ class Ingester:
         if strict and report.failed:
             return report
         for item in tqdm(pending, desc="storing", unit="doc", disable=not progress):
-            self._store(item, report, author)
+            stored = self._store(item, report, author)
+            if stored and on_stored is not None:
+                on_stored(item.prepared.chunks)
             if strict and report.failed:
                 return report
         if prune:
@@ -192,7 +197,8 @@ class Ingester:
             parsed.origin = parsed.origin or source.relative
         return result.documents
 
-    def _store(self, item: Pending, report: IngestReport, author: str | None) -> None:
+    def _store(self, item: Pending, report: IngestReport, author: str | None) -> bool:
+        """Store one document in its own transaction; True when a new version was written."""
         draft = item.prepared.draft
         try:
             with transaction(self.engine) as session:
@@ -206,12 +212,14 @@ class Ingester:
         except (KBError, SQLAlchemyError) as exc:
             message = exc.message if isinstance(exc, KBError) else f"database error: {exc}"
             report.fail(item.prepared.origin, message)
-            return
+            return False
         getattr(report, result.outcome).append(draft.source_id)
-        if result.outcome != "unchanged":
-            report.chunks_written += len(item.prepared.chunks)
-            assert result.document.id is not None
-            report.document_ids.append(result.document.id)
+        if result.outcome == "unchanged":
+            return False
+        report.chunks_written += len(item.prepared.chunks)
+        assert result.document.id is not None
+        report.document_ids.append(result.document.id)
+        return True
 
     def _prune(
         self,

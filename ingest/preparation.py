@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ingest.chunking import chunk_markdown
+from ingest.chunking import BatchTokenCounter, chunk_markdown
 from ingest.parsed import ParsedDocument
 from kb.documents import DocumentDraft, build_draft, sha256
+from kb.models import embedding_text
 from kb.store import HEADING_SEPARATOR, ChunkInput
 
 TokenCounter = Callable[[str], int]
@@ -27,6 +28,7 @@ class ChunkBudget:
 
     count_tokens: TokenCounter
     max_tokens: int
+    count_many: BatchTokenCounter | None = None
 
 
 def prepare(
@@ -56,9 +58,10 @@ def make_chunks(draft: DocumentDraft, budget: ChunkBudget) -> list[ChunkInput]:
     title = _shorten(draft.title, budget.max_tokens // 4, budget)
     text_budget = max(MIN_CHUNK_TOKENS, budget.max_tokens - budget.count_tokens(title) - 1)
     chunks: list[ChunkInput] = []
-    for piece in chunk_markdown(draft.text, budget.count_tokens, text_budget):
-        context = _context(title, piece.heading_path, piece.text, budget)
-        embedded = f"{context}\n{piece.text}" if context else piece.text
+    pieces = chunk_markdown(draft.text, budget.count_tokens, text_budget, budget.count_many)
+    for piece in pieces:
+        context = _context(title, piece.heading_path, piece.tokens, budget)
+        embedded = embedding_text(context, piece.text)
         chunks.append(
             ChunkInput(
                 ordinal=len(chunks),
@@ -77,9 +80,9 @@ def _shorten(text: str, limit: int, budget: ChunkBudget) -> str:
     return text
 
 
-def _context(title: str, headings: tuple[str, ...], text: str, budget: ChunkBudget) -> str:
+def _context(title: str, headings: tuple[str, ...], text_tokens: int, budget: ChunkBudget) -> str:
     """Title and as many inner headings as still fit beside the text."""
-    room = budget.max_tokens - budget.count_tokens(text)
+    room = budget.max_tokens - text_tokens
     while headings:
         context = "\n".join([title, HEADING_SEPARATOR.join(headings)]).strip()
         if budget.count_tokens(context) <= room:

@@ -77,7 +77,12 @@ class Chunk(SQLModel, table=True):
 
     @property
     def embedding_text(self) -> str:
-        return f"{self.context}\n{self.text}" if self.context else self.text
+        return embedding_text(self.context, self.text)
+
+
+def embedding_text(context: str, text: str) -> str:
+    """What is embedded (and keyword-indexed) for a chunk: its context line(s), then its text."""
+    return f"{context}\n{text}" if context else text
 
 
 class Embedding(SQLModel, table=True):

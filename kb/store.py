@@ -13,7 +13,7 @@ from kb.clock import as_datetime, utcnow
 from kb.documents import DocumentDraft
 from kb.errors import NotFound
 from kb.events import record_event
-from kb.models import Chunk, Document, DocumentVersion, Grant
+from kb.models import Chunk, Document, DocumentVersion, Grant, embedding_text
 
 Outcome = Literal["added", "updated", "unchanged"]
 HEADING_SEPARATOR = " > "
@@ -26,6 +26,10 @@ class ChunkInput:
     text: str
     context: str  # title and headings embedded in front of the text
     content_hash: str  # hash of the exact text that is embedded
+
+    @property
+    def embedding_text(self) -> str:
+        return embedding_text(self.context, self.text)
 
 
 @dataclass
@@ -116,7 +120,7 @@ def _create(
     session.add(document)
     session.flush()
     version = _write_version(session, document, draft, chunks, 1, author, change_note, now)
-    _sync_grants(session, document, draft)
+    _sync_grants(session, document, draft, new=True)
     record_event(
         session,
         "create",
@@ -221,8 +225,14 @@ def _write_version(
     return version
 
 
-def _sync_grants(session: Session, document: Document, draft: DocumentDraft) -> None:
+def _sync_grants(
+    session: Session, document: Document, draft: DocumentDraft, *, new: bool = False
+) -> None:
     wanted = set(draft.meta.get("grants", []))
+    assert document.id is not None
+    if new:
+        session.add_all(Grant(document_id=document.id, principal=p) for p in sorted(wanted))
+        return
     existing = {
         g.principal: g for g in session.exec(select(Grant).where(Grant.document_id == document.id))
     }

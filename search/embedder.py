@@ -145,6 +145,12 @@ class SentenceTransformerEmbedder:
             return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
         return len(self._model.tokenizer(text, add_special_tokens=False)["input_ids"])
 
+    def count_tokens_many(self, texts: list[str]) -> list[int]:
+        if self._tokenizer is None:
+            return [self.count_tokens(text) for text in texts]
+        encodings = self._tokenizer.encode_batch(texts, add_special_tokens=False)
+        return [len(encoding.ids) for encoding in encodings]
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)

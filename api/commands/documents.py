@@ -35,10 +35,7 @@ def ingest(
     """Read documents into the store and make them searchable."""
     ctx = context()
     progress = sys.stderr.isatty() and not as_json
-    report = ctx.ingester.ingest_paths(
-        paths, author=author, prune=prune, strict=strict, progress=progress
-    )
-    sync = ctx.indexes.sync(progress=progress)
+    report, sync = ctx.ingest(paths, author=author, prune=prune, strict=strict, progress=progress)
     duplicates = near_duplicate_report(
         ctx.indexes, report.document_ids, threshold=ctx.settings.near_duplicate_threshold
     )

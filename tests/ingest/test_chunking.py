@@ -211,8 +211,10 @@ def test_every_chunk_fits_the_limit_for_random_markdown(seed):
     chunks = chunk_markdown(text, count, max_tokens)
     for chunk in chunks:
         assert chunk.text.strip()
-        assert count(chunk.text) <= max_tokens, chunk.text
+        assert count(chunk.text) == chunk.tokens <= max_tokens, chunk.text
     assert [chunk.ordinal for chunk in chunks] == list(range(len(chunks)))
+    batched = chunk_markdown(text, count, max_tokens, lambda items: [count(t) for t in items])
+    assert batched == chunks
 
 
 @pytest.mark.parametrize("seed", range(30))
