@@ -14,7 +14,6 @@ from kb.config import Settings
 from kb.db import make_engine
 from search.embedder import SentenceTransformerEmbedder
 from search.indexer import SearchIndexes, SyncReport
-from search.prefetch import EmbeddingPrefetcher
 from search.service import SearchService
 
 
@@ -51,21 +50,12 @@ class Context:
         strict: bool = False,
         progress: bool = False,
     ) -> tuple[IngestReport, SyncReport]:
-        """Ingest files and make them searchable: chunks are embedded in the background while
-        documents are stored, then the indexes catch up with the store."""
-        with EmbeddingPrefetcher(self.engine, self.embedder) as prefetch:
-            report = self.ingester.ingest_paths(
-                paths,
-                author=author,
-                prune=prune,
-                strict=strict,
-                progress=progress,
-                on_stored=prefetch.add,
-            )
-        sync = self.indexes.sync(progress=progress)
-        sync.embedded += prefetch.embedded
-        sync.reused = max(0, sync.reused - prefetch.embedded)
-        return report, sync
+        """Ingest files and make them searchable: store every document, then bring the indexes
+        in step (embedding only chunks the model has not embedded before)."""
+        report = self.ingester.ingest_paths(
+            paths, author=author, prune=prune, strict=strict, progress=progress
+        )
+        return report, self.indexes.sync(progress=progress)
 
     @cached_property
     def ingester(self) -> Ingester:

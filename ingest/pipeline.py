@@ -7,7 +7,7 @@ rest of the run goes on. With `strict`, any failure stops the run before anythin
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from ingest.readers import SUFFIXES, read_document
 from kb.db import transaction
 from kb.errors import DocumentFormatError, KBError
 from kb.models import Document
-from kb.store import ChunkInput, current_versions, save_draft, set_status
+from kb.store import current_versions, save_draft, set_status
 
 SKIPPED_NAMES = {"readme.md", "readme.txt", "readme"}
 MULTI_RECORD_SUFFIXES = {".csv", ".jsonl"}
@@ -112,10 +112,8 @@ class Ingester:
         prune: bool = False,
         strict: bool = False,
         progress: bool = False,
-        on_stored: Callable[[list[ChunkInput]], None] | None = None,
     ) -> IngestReport:
-        """Ingest files and folders. `on_stored` receives the chunks of each document version as
-        soon as it is committed (the CLI embeds them in the background meanwhile)."""
+        """Ingest files and folders, each document in its own transaction."""
         report = IngestReport()
         files, missing = discover(paths)
         for path in missing:
@@ -133,9 +131,7 @@ class Ingester:
         if strict and report.failed:
             return report
         for item in tqdm(pending, desc="storing", unit="doc", disable=not progress):
-            stored = self._store(item, report, author)
-            if stored and on_stored is not None:
-                on_stored(item.prepared.chunks)
+            self._store(item, report, author)
             if strict and report.failed:
                 return report
         if prune:
