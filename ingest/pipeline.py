@@ -23,7 +23,7 @@ from ingest.readers import SUFFIXES, read_document
 from kb.db import transaction
 from kb.errors import DocumentFormatError, KBError
 from kb.models import Document
-from kb.store import current_versions, save_draft, set_status
+from kb.store import current_versions, save_draft, set_source_paths, set_status
 
 SKIPPED_NAMES = {"readme.md", "readme.txt", "readme"}
 MULTI_RECORD_SUFFIXES = {".csv", ".jsonl"}
@@ -63,6 +63,17 @@ class SourceFile:
     @property
     def relative(self) -> str:
         return self.path.relative_to(self.root).as_posix()
+
+
+@dataclass
+class _Run:
+    """What one ingest run keeps track of while it reads."""
+
+    report: IngestReport
+    known: dict[str, tuple[str, str | None]]  # source id -> (current hash, source path)
+    seen: dict[str, str] = field(default_factory=dict)  # source id -> where it was read
+    moved: dict[str, str] = field(default_factory=dict)  # unchanged, but at a new path
+    failed_files: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -119,33 +130,29 @@ class Ingester:
         for path in missing:
             report.fail(path, "no such file or folder")
         pending: list[Pending] = []
-        failed_files: set[str] = set()
-        seen: dict[str, str] = {}
         with Session(self.engine) as session:
-            known = current_versions(session)
+            run = _Run(report, known=current_versions(session))
         for source in tqdm(files, desc="reading", unit="file", disable=not progress):
             count_before = len(report.failed)
-            pending.extend(self._read_file(source, report, seen, known))
+            pending.extend(self._read_file(source, run))
             if len(report.failed) > count_before:
-                failed_files.add(str(source.path))
+                run.failed_files.add(str(source.path))
         if strict and report.failed:
             return report
         for item in tqdm(pending, desc="storing", unit="doc", disable=not progress):
             self._store(item, report, author)
             if strict and report.failed:
                 return report
+        if run.moved:
+            with transaction(self.engine) as session:
+                set_source_paths(session, run.moved)
         if prune:
-            self._prune(paths, seen, failed_files, report, author)
+            self._prune(paths, run.seen, run.failed_files, report, author)
         return report
 
-    def _read_file(
-        self,
-        source: SourceFile,
-        report: IngestReport,
-        seen: dict[str, str],
-        known: dict[str, tuple[str, str | None]],
-    ) -> list[Pending]:
+    def _read_file(self, source: SourceFile, run: _Run) -> list[Pending]:
         """Parse and validate a file's documents; chunk only those that changed."""
+        report, seen = run.report, run.seen
         try:
             parsed_items = self._parse(source, report)
         except DocumentFormatError as exc:
@@ -168,8 +175,11 @@ class Ingester:
                 )
                 continue
             seen[source_id] = parsed.origin
-            if known.get(source_id) == (draft.content_hash, str(source.path)):
+            known_hash, known_path = run.known.get(source_id, (None, None))
+            if known_hash == draft.content_hash:
                 report.unchanged.append(source_id)
+                if known_path != str(source.path):
+                    run.moved[source_id] = str(source.path)
                 continue
             chunks = make_chunks(draft, self.budget)
             pending.append(

@@ -73,6 +73,15 @@ def current_versions(session: Session) -> dict[str, tuple[str, str | None]]:
     return {source_id: (content_hash, path) for source_id, content_hash, path in rows}
 
 
+def set_source_paths(session: Session, paths: dict[str, str]) -> None:
+    """Record where unchanged documents are now read from (files moved or renamed)."""
+    for source_id, path in paths.items():
+        document = find_by_source_id(session, source_id)
+        if document is not None:
+            document.source_path = path
+            session.add(document)
+
+
 def save_draft(
     session: Session,
     draft: DocumentDraft,

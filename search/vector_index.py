@@ -70,6 +70,11 @@ class VectorIndex:
         ids = self._ids[: self._n]
         return ids[ids != DEAD]
 
+    def vectors(self) -> np.ndarray:
+        """The indexed vectors, in the order of `ids()`."""
+        live = self._ids[: self._n] != DEAD
+        return self._vectors[: self._n][live]
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Index vectors under `ids`; an id already present is replaced."""
         ids = np.asarray(ids, np.int64).reshape(-1)

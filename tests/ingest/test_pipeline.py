@@ -186,3 +186,19 @@ def test_every_chunk_fits_the_model_input(
         chunks = session.exec(select(Chunk)).all()
     assert len(chunks) > 5
     assert max(embedder.count_tokens(c.embedding_text) for c in chunks) <= embedder.max_tokens
+
+
+def test_moved_unchanged_file_records_its_new_path_without_a_version(
+    ingester: Ingester, engine: Engine, tmp_path: Path
+) -> None:
+    old = note(tmp_path / "old", "a")
+    ingester.ingest_paths([tmp_path / "old"])
+    before = counts(engine)
+    new = tmp_path / "new" / "a.md"
+    new.parent.mkdir()
+    old.rename(new)
+    report = ingester.ingest_paths([tmp_path / "new"])
+    assert report.unchanged == ["a"] and counts(engine) == before
+    with Session(engine) as session:
+        assert resolve_document(session, "a").source_path == str(new.resolve())
+    assert ingester.ingest_paths([tmp_path / "old"], prune=True).deleted == []
