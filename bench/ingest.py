@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# This file's folder would shadow the `ingest` package: look in the repository root instead.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from api.context import Context  # noqa: E402
 from kb.config import Settings  # noqa: E402

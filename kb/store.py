@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -71,6 +72,17 @@ def current_versions(session: Session) -> dict[str, tuple[str, str | None]]:
         .where(DocumentVersion.number == Document.current_version, Document.status != "deleted")
     )
     return {source_id: (content_hash, path) for source_id, content_hash, path in rows}
+
+
+def grants_of(session: Session, ids: list[int] | None = None) -> dict[int, set[str]]:
+    """Principals granted on each document (`name` or `team:NAME`), for these ids or all."""
+    query = select(Grant)
+    if ids is not None:
+        query = query.where(col(Grant.document_id).in_(ids))
+    found: dict[int, set[str]] = defaultdict(set)
+    for grant in session.exec(query):
+        found[grant.document_id].add(grant.principal)
+    return found
 
 
 def set_source_paths(session: Session, paths: dict[str, str]) -> None:

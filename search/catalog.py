@@ -14,7 +14,8 @@ from sqlmodel import Session, col, select
 
 from kb.access import Viewer, can_see
 from kb.errors import InvalidInput
-from kb.models import Bid, Chunk, Document, DocumentVersion, Grant
+from kb.models import Bid, Chunk, Document, DocumentVersion
+from kb.store import grants_of
 
 LIST_FILTERS = {"product": "products", "competitor": "competitors", "tag": "tags"}
 TEXT_FILTERS = ("industry", "customer")
@@ -177,9 +178,7 @@ def load_catalog(session: Session) -> tuple[Catalog, list[tuple[int, str]]]:
 
 def entries_of(session: Session, documents: list[Document]) -> list[DocEntry]:
     """Catalog entries of these documents, with their grants and bid outcomes."""
-    grants: dict[int, set[str]] = defaultdict(set)
-    for grant in session.exec(select(Grant)):
-        grants[grant.document_id].add(grant.principal)
+    grants = grants_of(session)
     outcomes = {bid.ref: bid.outcome for bid in session.exec(select(Bid))}
     results = session.exec(select(Document).where(Document.kind == "bid_result"))
     for result in results:

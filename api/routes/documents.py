@@ -9,7 +9,6 @@ call returns.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, UploadFile
@@ -38,9 +37,16 @@ from kb.access import can_see
 from kb.clock import utcnow
 from kb.db import transaction
 from kb.errors import Forbidden, NotFound
-from kb.models import Document, DocumentVersion, Grant, Person
+from kb.models import Document, DocumentVersion, Person
 from kb.people import viewer_of
-from kb.store import SaveResult, diff_versions, get_version, list_versions, resolve_document
+from kb.store import (
+    SaveResult,
+    diff_versions,
+    get_version,
+    grants_of,
+    list_versions,
+    resolve_document,
+)
 from kb.store import set_status as store_set_status
 from search.duplicates import near_duplicates
 
@@ -68,26 +74,19 @@ def visible_document(session: Session, ref: str | int, person: Person) -> Docume
         raise missing from None
     if document.status == "deleted" and person.role != "manager":
         raise missing
+    assert document.id is not None
     if not may_see(person, document, grants_of(session, [document.id])):
         raise missing
     return document
 
 
-def may_see(person: Person, document: Document, grants: dict[int | None, set[str]]) -> bool:
+def may_see(person: Person, document: Document, grants: dict[int, set[str]]) -> bool:
     return can_see(
         viewer_of(person),
         confidentiality=document.confidentiality,
         owner=document.owner,
-        grants=frozenset(grants.get(document.id, ())),
+        grants=frozenset(grants.get(document.id or -1, ())),
     )
-
-
-def grants_of(session: Session, ids: list[int | None] | None = None) -> dict[int | None, set[str]]:
-    query = select(Grant) if ids is None else select(Grant).where(col(Grant.document_id).in_(ids))
-    found: dict[int | None, set[str]] = defaultdict(set)
-    for grant in session.exec(query):
-        found[grant.document_id].add(grant.principal)
-    return found
 
 
 def public(document: Document) -> DocumentPublic:
