@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
+from search.service import SearchHit
+
 Kind = Literal["product_note", "competitor_intel", "proposal", "bid_result", "qa"]
 Confidentiality = Literal["public", "internal", "confidential"]
 Outcome = Literal["won", "lost", "withdrawn", "pending"]
@@ -188,26 +190,8 @@ class SearchRequest(Request):
     history: bool = Field(False, description="also search past versions and archived documents")
 
 
-class SearchHitPublic(BaseModel):
-    document_id: int
-    source_id: str
-    title: str
-    kind: str
-    version: int
-    chunk_id: int
-    section: str
-    snippet: str
-    score: float
-    owner: str | None
-    language: str
-    updated_at: datetime
-    confidentiality: str
-    current: bool
-    metadata: dict[str, Any]
-
-
 class SearchResults(BaseModel):
-    results: list[SearchHitPublic]
+    results: list[SearchHit]
 
 
 class SuggestionRequest(Request):

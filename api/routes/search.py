@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ContextDep, Reader
-from api.schemas import SearchHitPublic, SearchRequest, SearchResults
+from api.schemas import SearchRequest, SearchResults
 from kb.people import viewer_of
 
 router = APIRouter(tags=["search"])
@@ -23,4 +23,4 @@ def search(body: SearchRequest, person: Reader, context: ContextDep) -> SearchRe
         viewer=viewer_of(person),
         history=body.history,
     )
-    return SearchResults(results=[SearchHitPublic(**hit.as_dict()) for hit in hits])
+    return SearchResults(results=hits)
