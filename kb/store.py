@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from kb.clock import as_datetime, utcnow
@@ -230,18 +231,22 @@ def _write_version(
     session.add(version)
     session.flush()
     assert version.id is not None
-    session.add_all(
-        Chunk(
-            version_id=version.id,
-            document_id=document.id,
-            ordinal=chunk.ordinal,
-            heading_path=HEADING_SEPARATOR.join(chunk.heading_path),
-            text=chunk.text,
-            context=chunk.context,
-            content_hash=chunk.content_hash,
+    if chunks:  # one multi-row insert: ORM objects per chunk cost more than the writing
+        session.execute(
+            insert(Chunk),
+            [
+                {
+                    "version_id": version.id,
+                    "document_id": document.id,
+                    "ordinal": chunk.ordinal,
+                    "heading_path": HEADING_SEPARATOR.join(chunk.heading_path),
+                    "text": chunk.text,
+                    "context": chunk.context,
+                    "content_hash": chunk.content_hash,
+                }
+                for chunk in chunks
+            ],
         )
-        for chunk in chunks
-    )
     document.current_version = number
     return version
 
