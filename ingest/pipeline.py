@@ -23,7 +23,7 @@ from ingest.readers import SUFFIXES, read_document
 from kb.db import transaction
 from kb.errors import DocumentFormatError, KBError
 from kb.models import Document
-from kb.store import current_versions, save_draft, set_source_paths, set_status
+from kb.store import SaveResult, current_versions, save_draft, set_source_paths, set_status
 
 SKIPPED_NAMES = {"readme.md", "readme.txt", "readme"}
 MULTI_RECORD_SUFFIXES = {".csv", ".jsonl"}
@@ -139,10 +139,12 @@ class Ingester:
                 run.failed_files.add(str(source.path))
         if strict and report.failed:
             return report
-        for item in tqdm(pending, desc="storing", unit="doc", disable=not progress):
-            self._store(item, report, author)
-            if strict and report.failed:
+        if strict:
+            if not self._store_all_or_nothing(pending, report, author):
                 return report
+        else:
+            for item in tqdm(pending, desc="storing", unit="doc", disable=not progress):
+                self._store(item, report, author)
         if run.moved:
             with transaction(self.engine) as session:
                 set_source_paths(session, run.moved)
@@ -203,29 +205,44 @@ class Ingester:
             parsed.origin = parsed.origin or source.relative
         return result.documents
 
-    def _store(self, item: Pending, report: IngestReport, author: str | None) -> bool:
-        """Store one document in its own transaction; True when a new version was written."""
-        draft = item.prepared.draft
+    def _store(self, item: Pending, report: IngestReport, author: str | None) -> None:
+        """Store one document in its own transaction."""
         try:
             with transaction(self.engine) as session:
-                result = save_draft(
-                    session,
-                    draft,
-                    item.prepared.chunks,
-                    author=author or draft.owner,
-                    source_path=item.source_path,
-                )
+                result = self._save(session, item, author)
         except (KBError, SQLAlchemyError) as exc:
-            message = exc.message if isinstance(exc, KBError) else f"database error: {exc}"
-            report.fail(item.prepared.origin, message)
+            report.fail(item.prepared.origin, _message(exc))
+            return
+        _record(report, item, result)
+
+    def _store_all_or_nothing(
+        self, pending: list[Pending], report: IngestReport, author: str | None
+    ) -> bool:
+        """Strict mode: every document in one transaction; the first failure undoes them all."""
+        results: list[tuple[Pending, SaveResult]] = []
+        item: Pending | None = None
+        try:
+            with transaction(self.engine) as session:
+                for item in pending:
+                    results.append((item, self._save(session, item, author)))
+        except (KBError, SQLAlchemyError) as exc:
+            assert item is not None
+            report.fail(item.prepared.origin, _message(exc))
             return False
-        getattr(report, result.outcome).append(draft.source_id)
-        if result.outcome == "unchanged":
-            return False
-        report.chunks_written += len(item.prepared.chunks)
-        assert result.document.id is not None
-        report.document_ids.append(result.document.id)
+        for done, result in results:
+            _record(report, done, result)
         return True
+
+    @staticmethod
+    def _save(session: Session, item: Pending, author: str | None) -> SaveResult:
+        draft = item.prepared.draft
+        return save_draft(
+            session,
+            draft,
+            item.prepared.chunks,
+            author=author or draft.owner,
+            source_path=item.source_path,
+        )
 
     def _prune(
         self,
@@ -250,6 +267,18 @@ class Ingester:
                     report.deleted.append(document.source_id)
                     assert document.id is not None
                     report.document_ids.append(document.id)
+
+
+def _message(exc: KBError | SQLAlchemyError) -> str:
+    return exc.message if isinstance(exc, KBError) else f"database error: {exc}"
+
+
+def _record(report: IngestReport, item: Pending, result: SaveResult) -> None:
+    getattr(report, result.outcome).append(result.document.source_id)
+    if result.outcome != "unchanged":
+        report.chunks_written += len(item.prepared.chunks)
+        assert result.document.id is not None
+        report.document_ids.append(result.document.id)
 
 
 def _default_id(source: SourceFile, parsed: ParsedDocument) -> str:

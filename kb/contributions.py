@@ -22,9 +22,11 @@ from typing import Any
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
+from kb.access import Viewer, can_see
 from kb.errors import InvalidInput
 from kb.models import Document, DocumentVersion, Event, Person, Reuse
 from kb.reuse import bid_outcomes
+from kb.store import grants_of
 
 GROUPS = ("person", "team", "kind")
 METRICS = (
@@ -90,16 +92,19 @@ def contributions(
     since: date | None = None,
     until: date | None = None,
     group_by: str = "person",
+    viewer: Viewer | None = None,
 ) -> list[dict[str, Any]]:
     """One row per person, team or kind with activity from `since` to `until` (whole days, both
     included; see DateRange), sorted by name (None last). Rows by person also carry the
-    person's team; people not in the people table have team None."""
+    person's team; people not in the people table have team None. Activity on confidential
+    documents the `viewer` may not see is left out (None: the local operator sees all)."""
     if group_by not in GROUPS:
         raise InvalidInput(f"unknown group_by '{group_by}'; use one of {', '.join(GROUPS)}")
     period = DateRange(since, until)
     teams = {p.name: p.team for p in session.exec(select(Person))}
     counts: dict[str | None, Counter[str]] = defaultdict(Counter)
-    for person, kind, metric in _facts(session, period):
+    hidden = _hidden_documents(session, viewer)
+    for person, kind, metric in _facts(session, period, hidden):
         key = {"person": person, "team": teams.get(person or ""), "kind": kind}[group_by]
         counts[key][metric] += 1
     rows = []
@@ -112,14 +117,42 @@ def contributions(
     return rows
 
 
-def _facts(session: Session, period: DateRange) -> Iterator[tuple[str | None, str, str]]:
-    """(person, document kind, metric) for each counted thing in the period."""
-    events = session.exec(
-        select(Event.actor, Event.action, Event.detail, Document.kind)
-        .join(Document, col(Document.id) == Event.document_id, isouter=True)
-        .where(col(Event.action).in_(COUNTED_ACTIONS), *period.where(Event.at))
+def _hidden_documents(session: Session, viewer: Viewer | None) -> set[int]:
+    """Ids of confidential documents the viewer may not see."""
+    if viewer is None or viewer.is_manager:
+        return set()
+    confidential = list(
+        session.exec(select(Document).where(Document.confidentiality == "confidential"))
     )
-    for actor, action, detail, current_kind in events:
+    grants = grants_of(session, [d.id for d in confidential if d.id is not None])
+    return {
+        d.id
+        for d in confidential
+        if d.id is not None
+        and not can_see(
+            viewer,
+            confidentiality=d.confidentiality,
+            owner=d.owner,
+            grants=frozenset(grants.get(d.id, ())),
+        )
+    }
+
+
+def _facts(
+    session: Session, period: DateRange, hidden: set[int]
+) -> Iterator[tuple[str | None, str, str]]:
+    """(person, document kind, metric) for each counted thing in the period, leaving out
+    activity on `hidden` documents."""
+    kinds = {doc_id: kind for doc_id, kind in session.exec(select(Document.id, Document.kind))}
+    events = session.exec(
+        select(Event.actor, Event.action, Event.detail, Event.document_id).where(
+            col(Event.action).in_(COUNTED_ACTIONS), *period.where(Event.at)
+        )
+    )
+    for actor, action, detail, document_id in events:
+        if document_id in hidden:
+            continue
+        current_kind = kinds.get(document_id) if document_id is not None else None
         kind = str(current_kind or (detail or {}).get("kind") or "")
         if action == "review":
             yield actor, kind, "reviews"
@@ -130,8 +163,7 @@ def _facts(session: Session, period: DateRange) -> Iterator[tuple[str | None, st
             if (detail or {}).get("kind", kind) == "competitor_intel":
                 yield actor, kind, "competitor_intel_added"
     reuses = session.exec(
-        select(Reuse.user, Reuse.bid_ref, DocumentVersion.author, Document.kind)
-        .join(Document, col(Document.id) == Reuse.document_id)
+        select(Reuse.user, Reuse.bid_ref, DocumentVersion.author, Reuse.document_id)
         .join(
             DocumentVersion,
             and_(
@@ -142,10 +174,11 @@ def _facts(session: Session, period: DateRange) -> Iterator[tuple[str | None, st
         )
         .where(*period.where(Reuse.at))
     ).all()
-    outcomes = bid_outcomes(session, {bid_ref for _, bid_ref, _, _ in reuses if bid_ref})
-    for user, bid_ref, author, kind in reuses:
-        if author is not None and user == author:
+    outcomes = bid_outcomes(session, {row[1] for row in reuses if row[1]})
+    for user, bid_ref, author, document_id in reuses:
+        if (author is not None and user == author) or document_id in hidden:
             continue
+        kind = kinds.get(document_id, "")
         yield author, kind, "reused_by_others"
         if bid_ref and outcomes.get(bid_ref) == "won":
             yield author, kind, "reused_in_won_bids"

@@ -9,6 +9,7 @@ call returns.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, UploadFile
@@ -50,6 +51,7 @@ from kb.store import (
 from kb.store import set_status as store_set_status
 from search.duplicates import near_duplicates
 
+logger = logging.getLogger(__name__)
 router = APIRouter(tags=["documents"])
 
 # Reading documents is for people; a service identity searches, suggests and records reuse.
@@ -263,6 +265,15 @@ def saved(result: SaveResult) -> DocumentSaved:
     )
 
 
+def make_searchable(context: ContextDep) -> None:
+    """Bring the indexes in step after a committed write. The write stands even if this fails
+    (the indexes are derived): the next search retries, and `kb check` shows the gap."""
+    try:
+        context.indexes.sync()
+    except Exception:  # noqa: BLE001 - any failure here must not turn a saved write into a 500
+        logger.exception("index sync after a committed write failed; the next search retries")
+
+
 def with_near_duplicates(
     documents: list[DocumentSaved], person: Person, context: ContextDep
 ) -> list[DocumentSaved]:
@@ -270,12 +281,16 @@ def with_near_duplicates(
     (skipped for bulk uploads: a warning per row of a large CSV would help nobody)."""
     if len(documents) > NEAR_DUPLICATE_CHECK_MAX:
         return documents
-    found = near_duplicates(
-        context.indexes,
-        [d.id for d in documents],
-        viewer=viewer_of(person),
-        threshold=context.settings.near_duplicate_threshold,
-    )
+    try:
+        found = near_duplicates(
+            context.indexes,
+            [d.id for d in documents],
+            viewer=viewer_of(person),
+            threshold=context.settings.near_duplicate_threshold,
+        )
+    except Exception:  # noqa: BLE001 - a warning that cannot be computed is left out
+        logger.exception("near-duplicate check failed")
+        return documents
     for document in documents:
         document.near_duplicates = [NearDuplicate(**m) for m in found.get(document.id, [])]
     return documents
@@ -294,7 +309,7 @@ def create_document(
     )
     with transaction(context.engine) as session:
         result = contribute(session, context.ingester.budget, contribution, author=person.name)
-    context.indexes.sync()
+    make_searchable(context)
     return with_near_duplicates([saved(result)], person, context)[0]
 
 
@@ -327,7 +342,7 @@ def upload_documents(
     )
     with transaction(context.engine) as session:
         results = store_upload(session, prepared, author=person.name, change_note=change_note)
-    context.indexes.sync()
+    make_searchable(context)
     return DocumentUploaded(
         documents=with_near_duplicates([saved(r) for r in results], person, context)
     )
@@ -348,6 +363,7 @@ def update_document(
         wanted = contribution.fields.get("status", document.status)
         if wanted != document.status and person.role != "manager":
             raise Forbidden("only a manager may archive or restore a document (field 'status')")
+        check_access_changes(session, document, contribution.fields, person)
         result = revise(
             session,
             context.ingester.budget,
@@ -356,8 +372,32 @@ def update_document(
             base_version=body.base_version,
             author=person.name,
         )
-    context.indexes.sync()
+    make_searchable(context)
     return saved(result)
+
+
+def check_access_changes(
+    session: Session, document: Document, fields: dict[str, Any], person: Person
+) -> None:
+    """Who may see a document (confidentiality, grants, owner) is for its owner or a manager
+    to change, not for everyone who can edit it."""
+    if person.role == "manager" or person.name == document.owner:
+        return
+    assert document.id is not None
+    current = {
+        "confidentiality": document.confidentiality,
+        "owner": document.owner,
+        "grants": sorted(grants_of(session, [document.id]).get(document.id, set())),
+    }
+    for name, value in current.items():
+        if name in fields and _normalised(fields[name]) != _normalised(value):
+            raise Forbidden(
+                f"only the owner ({document.owner or 'none'}) or a manager may change '{name}'"
+            )
+
+
+def _normalised(value: Any) -> Any:
+    return sorted(value) if isinstance(value, list) else value
 
 
 @router.delete("/documents/{ref:path}")
@@ -375,6 +415,6 @@ def _set_status(ref: str, status: str, person: Person, context: ContextDep) -> S
     with transaction(context.engine) as session:
         document = visible_document(session, ref, person)
         changed = store_set_status(session, document, status, actor=person.name)
-    context.indexes.sync()
+    make_searchable(context)
     assert document.id is not None
     return StatusChanged(id=document.id, status=document.status, changed=changed)

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import ContextDep, CurrentPerson, Manager, Reader, SessionDep
+from api.routes.documents import visible_document
 from kb.clock import utcnow
 from kb.contributions import contributions, parse_day
 from kb.freshness import (
@@ -20,7 +21,6 @@ from kb.freshness import (
 from kb.handover import hand_over
 from kb.people import viewer_of
 from kb.review import MAX_NOTE_CHARS, review_document
-from kb.store import get_document
 
 router = APIRouter(tags=["governance"])
 
@@ -37,7 +37,7 @@ class HandoverCreate(BaseModel):
 @router.get("/contributions")
 def get_contributions(
     session: SessionDep,
-    _person: Reader,
+    person: Reader,
     since: str | None = None,
     until: str | None = None,
     group_by: str = "person",
@@ -45,7 +45,9 @@ def get_contributions(
     """Contributions per person, team or kind; `since` and `until` are whole days (YYYY-MM-DD),
     both included."""
     start, end = parse_day(since, "since"), parse_day(until, "until")
-    rows = contributions(session, since=start, until=end, group_by=group_by)
+    rows = contributions(
+        session, since=start, until=end, group_by=group_by, viewer=viewer_of(person)
+    )
     return {"since": start, "until": end, "group_by": group_by, "rows": rows}
 
 
@@ -97,7 +99,7 @@ def post_review(
     body: ReviewCreate | None = None,
 ) -> dict[str, Any]:
     """Mark a document verified without a new version (its owner or a manager)."""
-    document = get_document(session, document_id)
+    document = visible_document(session, document_id, person)
     review = review_document(
         session,
         document,

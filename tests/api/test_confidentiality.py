@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import Headers, assert_error, create
+from tests.api.conftest import Headers, assert_error, create, row_counts
 
 SECRET_WORD = "zephyrquartz"
 SECRET = {
@@ -151,3 +151,66 @@ def test_internal_documents_are_visible_to_every_reader(
     doc = create(client, people["li.na"], **{**SECRET, "confidentiality": "internal"})
     assert client.get(f"/documents/{doc['id']}", headers=people["chen.jie"]).status_code == 200
     assert _searchable(client, people["chen.jie"])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"confidentiality": "internal"},
+        {"owner": "zhang.wei"},
+        {"grants": ["zhang.wei", "chen.jie"]},
+    ],
+)
+def test_a_grantee_cannot_change_who_may_see_it(
+    client: TestClient, people: dict[str, Headers], secret: dict[str, Any], change: dict[str, Any]
+) -> None:
+    before = row_counts(client)
+    response = client.put(
+        f"/documents/{secret['id']}",
+        json={"base_version": 2, **change},
+        headers=people["zhang.wei"],
+    )
+    assert_error(response, 403, "forbidden")
+    assert row_counts(client) == before
+    assert not _searchable(client, people["chen.jie"])
+
+
+def test_a_grantee_may_edit_the_text_and_the_owner_may_open_it_up(
+    client: TestClient, people: dict[str, Headers], secret: dict[str, Any]
+) -> None:
+    edit = client.put(
+        f"/documents/{secret['id']}",
+        json={
+            "base_version": 2,
+            "text": SECRET["text"] + "\n\nThird draft.",
+            "confidentiality": "confidential",
+        },
+        headers=people["zhang.wei"],
+    )
+    assert edit.status_code == 200, edit.text
+    opened = client.put(
+        f"/documents/{secret['id']}",
+        json={"base_version": 3, "confidentiality": "internal"},
+        headers=people["li.na"],
+    )
+    assert opened.status_code == 200, opened.text
+    assert _searchable(client, people["chen.jie"])
+
+
+def test_contribution_counts_leave_out_what_the_caller_cannot_see(
+    client: TestClient, people: dict[str, Headers], secret: dict[str, Any]
+) -> None:
+    def created_by_li_na(headers: Headers) -> int:
+        rows = client.get("/contributions", headers=headers).json()["rows"]
+        return sum(r["documents_created"] for r in rows if r["person"] == "li.na")
+
+    assert created_by_li_na(people["wang.min"]) == 1
+    assert created_by_li_na(people["zhang.wei"]) == 1
+    assert created_by_li_na(people["chen.jie"]) == 0
+
+
+def test_reviewing_it_without_access_is_404(
+    client: TestClient, people: dict[str, Headers], secret: dict[str, Any]
+) -> None:
+    response = client.post(f"/documents/{secret['id']}/review", headers=people["chen.jie"])
+    assert_error(response, 404, "not_found")

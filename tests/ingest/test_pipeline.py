@@ -202,3 +202,47 @@ def test_moved_unchanged_file_records_its_new_path_without_a_version(
     with Session(engine) as session:
         assert resolve_document(session, "a").source_path == str(new.resolve())
     assert ingester.ingest_paths([tmp_path / "old"], prune=True).deleted == []
+
+
+def fail_inserts_of(engine: Engine, source_id: str) -> None:
+    """A real database failure for one document: a trigger that aborts its insert."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER kb_fail BEFORE INSERT ON document WHEN NEW.source_id = "
+                f"'{source_id}' BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+        else:
+            connection.exec_driver_sql(
+                "CREATE OR REPLACE FUNCTION kb_fail() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.source_id = '{source_id}' THEN RAISE EXCEPTION 'disk full'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+            connection.exec_driver_sql(
+                "CREATE TRIGGER kb_fail BEFORE INSERT ON document "
+                "FOR EACH ROW EXECUTE FUNCTION kb_fail()"
+            )
+
+
+def test_a_database_failure_loses_only_that_document(
+    ingester: Ingester, engine: Engine, tmp_path: Path
+) -> None:
+    note(tmp_path, "a")
+    note(tmp_path, "b")
+    fail_inserts_of(engine, "b")
+    report = ingester.ingest_paths([tmp_path])
+    assert report.added == ["a"]
+    assert [f["path"] for f in report.failed] == ["b.md"]
+    assert "disk full" in report.failed[0]["error"]
+    assert counts(engine) == [1, 1, 2, 1]
+
+
+def test_strict_undoes_everything_on_a_database_failure(
+    ingester: Ingester, engine: Engine, tmp_path: Path
+) -> None:
+    note(tmp_path, "a")
+    note(tmp_path, "b")
+    fail_inserts_of(engine, "b")
+    report = ingester.ingest_paths([tmp_path], strict=True)
+    assert report.added == [] and [f["path"] for f in report.failed] == ["b.md"]
+    assert counts(engine) == [0, 0, 0, 0]
