@@ -7,7 +7,16 @@ from fastapi import FastAPI
 from api.context import Context
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.routes import documents, governance, health, reuse, search, suggestions, users
+from api.routes import (
+    document_writes,
+    documents,
+    governance,
+    health,
+    reuse,
+    search,
+    suggestions,
+    users,
+)
 from kb.config import Settings
 
 VERSION = "0.1.0"
@@ -24,6 +33,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.state.context = context
     app.add_middleware(BodySizeLimit, max_bytes=context.settings.max_request_bytes)
     install_error_handlers(app)
-    for module in (health, search, documents, suggestions, reuse, governance, users):
+    routers = (health, search, documents, document_writes, suggestions, reuse, governance, users)
+    for module in routers:
         app.include_router(module.router)
     return app

@@ -1,0 +1,209 @@
+"""Routes that write documents: contribute, upload, update, delete, archive.
+
+Each write is one transaction; the indexes are brought in step before the response, so a
+contribution is searchable as soon as the response returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, UploadFile
+from sqlmodel import Session
+
+from api.deps import ContextDep, Contributor, Manager
+from api.routes.documents import visible_document
+from api.schemas import (
+    Confidentiality,
+    DocumentCreate,
+    DocumentSaved,
+    DocumentUpdate,
+    DocumentUploaded,
+    Kind,
+    NearDuplicate,
+    StatusChanged,
+)
+from ingest.contributions import Contribution, contribute, read_upload, revise, store_upload
+from kb.db import transaction
+from kb.errors import Forbidden
+from kb.models import Document, Person
+from kb.people import viewer_of
+from kb.store import (
+    SaveResult,
+    grants_of,
+)
+from kb.store import set_status as store_set_status
+from search.duplicates import near_duplicates
+
+logger = logging.getLogger(__name__)
+router = APIRouter(tags=["documents"])
+NEAR_DUPLICATE_CHECK_MAX = 20
+
+
+def saved(result: SaveResult) -> DocumentSaved:
+    document = result.document
+    assert document.id is not None
+    return DocumentSaved(
+        id=document.id,
+        source_id=document.source_id,
+        version=result.version.number,
+        kind=document.kind,
+        title=document.title,
+        changed=result.outcome != "unchanged",
+    )
+
+
+def make_searchable(context: ContextDep) -> None:
+    """Bring the indexes in step after a committed write. The write stands even if this fails
+    (the indexes are derived): the next search retries, and `kb check` shows the gap."""
+    try:
+        context.indexes.sync()
+    except Exception:  # noqa: BLE001 - any failure here must not turn a saved write into a 500
+        logger.exception("index sync after a committed write failed; the next search retries")
+
+
+def with_near_duplicates(
+    documents: list[DocumentSaved], person: Person, context: ContextDep
+) -> list[DocumentSaved]:
+    """Warn (never block) about existing documents the caller can see that are very alike
+    (skipped for bulk uploads: a warning per row of a large CSV would help nobody)."""
+    if len(documents) > NEAR_DUPLICATE_CHECK_MAX:
+        return documents
+    try:
+        found = near_duplicates(
+            context.indexes,
+            [d.id for d in documents],
+            viewer=viewer_of(person),
+            threshold=context.settings.near_duplicate_threshold,
+        )
+    except Exception:  # noqa: BLE001 - a warning that cannot be computed is left out
+        logger.exception("near-duplicate check failed")
+        return documents
+    for document in documents:
+        document.near_duplicates = [NearDuplicate(**m) for m in found.get(document.id, [])]
+    return documents
+
+
+@router.post("/documents", status_code=201)
+def create_document(
+    body: DocumentCreate, person: Contributor, context: ContextDep
+) -> DocumentSaved:
+    """Contribute a document: the caller is its author (and owner unless `owner` is given).
+    The response names near-duplicates the caller can see, if any."""
+    contribution = Contribution(
+        fields=body.model_dump(exclude_none=True, exclude={"text", "change_note"}),
+        text=body.text,
+        change_note=body.change_note,
+    )
+    with transaction(context.engine) as session:
+        result = contribute(session, context.ingester.budget, contribution, author=person.name)
+    make_searchable(context)
+    return with_near_duplicates([saved(result)], person, context)[0]
+
+
+@router.post("/documents/upload", status_code=201)
+def upload_documents(
+    file: UploadFile,
+    person: Contributor,
+    context: ContextDep,
+    kind: Annotated[Kind | None, Form()] = None,
+    owner: Annotated[str | None, Form()] = None,
+    confidentiality: Annotated[Confidentiality | None, Form()] = None,
+    change_note: Annotated[str | None, Form()] = None,
+) -> DocumentUploaded:
+    """A file of any format ingest reads; a CSV or JSONL file may hold several documents.
+    All of them are stored, or none (a bad record fails the whole upload)."""
+    limit = context.settings.max_file_bytes
+    data = file.file.read(limit + 1)
+    overrides = {
+        k: v
+        for k, v in (("kind", kind), ("owner", owner), ("confidentiality", confidentiality))
+        if v
+    }
+    prepared = read_upload(
+        context.ingester.budget,
+        data,
+        file.filename or "upload",
+        overrides=overrides,
+        author=person.name,
+        max_bytes=limit,
+    )
+    with transaction(context.engine) as session:
+        results = store_upload(session, prepared, author=person.name, change_note=change_note)
+    make_searchable(context)
+    return DocumentUploaded(
+        documents=with_near_duplicates([saved(r) for r in results], person, context)
+    )
+
+
+@router.put("/documents/{ref:path}")
+def update_document(
+    ref: str, body: DocumentUpdate, person: Contributor, context: ContextDep
+) -> DocumentSaved:
+    """A new version. A stale `base_version` is refused (409, with `current_version`)."""
+    contribution = Contribution(
+        fields=body.model_dump(exclude_unset=True, exclude={"text", "change_note", "base_version"}),
+        text=body.text,
+        change_note=body.change_note,
+    )
+    with transaction(context.engine) as session:
+        document = visible_document(session, ref, person)
+        wanted = contribution.fields.get("status", document.status)
+        if wanted != document.status and person.role != "manager":
+            raise Forbidden("only a manager may archive or restore a document (field 'status')")
+        check_access_changes(session, document, contribution.fields, person)
+        result = revise(
+            session,
+            context.ingester.budget,
+            document,
+            contribution,
+            base_version=body.base_version,
+            author=person.name,
+        )
+    make_searchable(context)
+    return saved(result)
+
+
+def check_access_changes(
+    session: Session, document: Document, fields: dict[str, Any], person: Person
+) -> None:
+    """Who may see a document (confidentiality, grants, owner) is for its owner or a manager
+    to change, not for everyone who can edit it."""
+    if person.role == "manager" or person.name == document.owner:
+        return
+    assert document.id is not None
+    current = {
+        "confidentiality": document.confidentiality,
+        "owner": document.owner,
+        "grants": sorted(grants_of(session, [document.id]).get(document.id, set())),
+    }
+    for name, value in current.items():
+        if name in fields and _normalised(fields[name]) != _normalised(value):
+            raise Forbidden(
+                f"only the owner ({document.owner or 'none'}) or a manager may change '{name}'"
+            )
+
+
+def _normalised(value: Any) -> Any:
+    return sorted(value) if isinstance(value, list) else value
+
+
+@router.delete("/documents/{ref:path}")
+def delete_document(ref: str, person: Manager, context: ContextDep) -> StatusChanged:
+    """Soft delete: out of search and listings, history kept (a PUT restores it)."""
+    return _set_status(ref, "deleted", person, context)
+
+
+@router.post("/documents/{ref:path}/archive")
+def archive_document(ref: str, person: Manager, context: ContextDep) -> StatusChanged:
+    return _set_status(ref, "archived", person, context)
+
+
+def _set_status(ref: str, status: str, person: Person, context: ContextDep) -> StatusChanged:
+    with transaction(context.engine) as session:
+        document = visible_document(session, ref, person)
+        changed = store_set_status(session, document, status, actor=person.name)
+    make_searchable(context)
+    assert document.id is not None
+    return StatusChanged(id=document.id, status=document.status, changed=changed)
