@@ -60,7 +60,10 @@ def make_chunks(draft: DocumentDraft, budget: ChunkBudget) -> list[ChunkInput]:
     chunks: list[ChunkInput] = []
     pieces = chunk_markdown(draft.text, budget.count_tokens, text_budget, budget.count_many)
     for piece in pieces:
-        context = _context(title, piece.heading_path, piece.tokens, budget)
+        # The title leads the first chunk; later ones carry their headings (in Markdown the
+        # first is usually the title again). Repeating it everywhere costs embedding time.
+        lead = "" if chunks else title
+        context = _context(lead, piece.heading_path, piece.tokens, budget)
         embedded = embedding_text(context, piece.text)
         chunks.append(
             ChunkInput(
@@ -81,8 +84,11 @@ def _shorten(text: str, limit: int, budget: ChunkBudget) -> str:
 
 
 def _context(title: str, headings: tuple[str, ...], text_tokens: int, budget: ChunkBudget) -> str:
-    """Title and as many inner headings as still fit beside the text."""
+    """Title and as many inner headings as still fit beside the text (the title once, when the
+    outermost heading repeats it)."""
     room = budget.max_tokens - text_tokens
+    if headings and headings[0] == title:
+        title = ""
     while headings:
         context = "\n".join([title, HEADING_SEPARATOR.join(headings)]).strip()
         if budget.count_tokens(context) <= room:
