@@ -81,8 +81,15 @@ class Chunk(SQLModel, table=True):
 
 
 def embedding_text(context: str, text: str) -> str:
-    """What is embedded (and keyword-indexed) for a chunk: its context line(s), then its text."""
+    """What is embedded for a chunk: its context line(s), then its text."""
     return f"{context}\n{text}" if context else text
+
+
+def keyword_text(title: str, chunk: Chunk) -> str:
+    """What is keyword-indexed for a chunk: every chunk carries its document's title and its
+    headings (a title match counts in each section, as a field boost would; it costs nothing
+    here, unlike in the embedded text)."""
+    return "\n".join(part for part in (title, chunk.heading_path, chunk.text) if part)
 
 
 class Embedding(SQLModel, table=True):

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from kb.access import Viewer
 from kb.embeddings import load_vectors
-from kb.models import Chunk, Document, DocumentVersion
+from kb.models import Chunk, Document, DocumentVersion, keyword_text
 from search.catalog import DocEntry, entries_of, parse_filters
 from search.embedder import Embedder
 from search.fusion import convex_combination
@@ -73,7 +73,9 @@ def rank_past(
     semantic: list[tuple[int, float]] = []
     if mode != "semantic":
         index = KeywordIndex()
-        index.add((p.chunk.id, tokenize(p.chunk.embedding_text)) for p in past if p.chunk.id)
+        index.add(
+            (p.chunk.id, tokenize(keyword_text(p.entry.title, p.chunk))) for p in past if p.chunk.id
+        )
         keyword = index.search(tokenize(query), candidates)
     if query_vector is not None:
         semantic = _cosine_ranking(past, query_vector, embedder.model_id, session, candidates)

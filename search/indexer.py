@@ -26,7 +26,7 @@ from kb.config import Settings
 from kb.db import transaction
 from kb.embeddings import load_vectors, store_vectors
 from kb.errors import IndexMismatch
-from kb.models import Chunk, Event
+from kb.models import Chunk, Event, keyword_text
 from search.catalog import Catalog, load_catalog
 from search.embedder import Embedder
 from search.keyword import KeywordIndex
@@ -139,7 +139,8 @@ class SearchIndexes:
             marker = self.store_marker()
             with Session(self.engine) as session:
                 catalog, chunks = load_catalog(session)
-            report = self._apply(dict(chunks), progress)
+            titles = {doc_id: entry.title for doc_id, entry in catalog.docs.items()}
+            report = self._apply(dict(chunks), titles, progress)
             self.catalog = catalog
             self._marker = marker
             return report
@@ -158,7 +159,7 @@ class SearchIndexes:
             self._marker = None
         return self.sync(progress=progress)
 
-    def _apply(self, wanted: dict[int, str], progress: bool) -> SyncReport:
+    def _apply(self, wanted: dict[int, str], titles: dict[int, str], progress: bool) -> SyncReport:
         report = SyncReport()
         vector, keyword = self.vector, self.keyword
         wanted_ids = set(wanted)
@@ -179,7 +180,7 @@ class SearchIndexes:
             vector.add(ids, vectors)
         if new_keyword:
             keyword.add(
-                (chunk.id, tokenize(chunk.embedding_text))
+                (chunk.id, tokenize(keyword_text(titles.get(chunk.document_id, ""), chunk)))
                 for chunk in self._chunks(new_keyword)
                 if chunk.id is not None
             )
