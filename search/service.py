@@ -25,7 +25,7 @@ Mode = Literal["hybrid", "semantic", "keyword"]
 MODES = ("hybrid", "semantic", "keyword")
 MAX_QUERY_CHARS = 2000
 MAX_TOP_K = 200
-CANDIDATES = 500
+CANDIDATES = 200  # per signal; 500 scored the same on SciFact train (0.7344 vs 0.7338)
 
 
 @dataclass
@@ -90,12 +90,7 @@ class SearchService:
         scores = self.rank_chunks(
             query, mode=mode, filters=filters, viewer=viewer, candidates=candidates
         )
-        catalog = self.indexes.catalog
-        ranked = [
-            (chunk_id, score, catalog.docs[catalog.chunk_doc[chunk_id]])
-            for chunk_id, score in scores.fused
-            if chunk_id in catalog.chunk_doc
-        ]
+        ranked = self._with_entries(scores.fused, top_k if not history else None)
         chunks: dict[int, Chunk] = {}
         if history:
             ranked += self._rank_past(query, mode, filters, viewer, scores, candidates, chunks)
@@ -104,6 +99,24 @@ class SearchService:
         for chunk_id, score, entry in ranked:
             best.setdefault((entry.id, entry.version), (chunk_id, score, entry))
         return self._hits(query, list(best.values())[:top_k], chunks)
+
+    def _with_entries(
+        self, fused: list[tuple[int, float]], documents: int | None
+    ) -> list[tuple[int, float, DocEntry]]:
+        """(chunk, score, its document) best first, stopping once `documents` distinct
+        documents are covered (None: all)."""
+        catalog = self.indexes.catalog
+        ranked: list[tuple[int, float, DocEntry]] = []
+        seen: set[int] = set()
+        for chunk_id, score in fused:
+            doc_id = catalog.chunk_doc.get(chunk_id)
+            if doc_id is None:
+                continue
+            ranked.append((chunk_id, score, catalog.docs[doc_id]))
+            seen.add(doc_id)
+            if documents is not None and len(seen) >= documents:
+                break
+        return ranked
 
     def _rank_past(
         self,
