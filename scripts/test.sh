@@ -5,6 +5,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 if [ -z "${KB_TEST_POSTGRES_URL:-}" ] && [ "${KB_TEST_POSTGRES:-on}" != "skip" ]; then
   KB_TEST_POSTGRES_URL=$(bash scripts/postgres.sh)
+  if [[ ! "$KB_TEST_POSTGRES_URL" =~ ^postgresql\+psycopg://[^[:space:]]+$ ]]; then
+    echo "scripts/postgres.sh printed no usable URL: '$KB_TEST_POSTGRES_URL'" >&2
+    exit 1
+  fi
   export KB_TEST_POSTGRES_URL
 fi
 export HF_HUB_OFFLINE=1
