@@ -34,7 +34,8 @@ from bench.beir import (  # noqa: E402
     recall_at,
 )
 from kb.config import Settings  # noqa: E402
-from search.vector_index import VectorIndex, recall_at_k  # noqa: E402
+from search.vector_index import VectorIndex
+from search.vector_math import recall_at_k  # noqa: E402
 
 
 def ingest(context: Context, dataset: Path, workdir: Path) -> None:

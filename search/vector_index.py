@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from kb.errors import IndexMismatch, InvalidInput
+from search.index_files import recover_dir, replace_dir
+from search.vector_math import best_positions, inner_products, omp_threads
 
 FORMAT = 1
 DEAD = -1
@@ -146,15 +147,15 @@ class VectorIndex:
         """Brute force over `rows` (all live rows when None)."""
         if rows is None:
             rows = np.arange(self._n)
-            scores = _inner_products(self._vectors[: self._n], q)
+            scores = inner_products(self._vectors[: self._n], q)
             if len(self) < self._n:
                 scores[self._ids[: self._n] == DEAD] = -np.inf
         else:
-            scores = _inner_products(self._vectors[rows], q)
+            scores = inner_products(self._vectors[rows], q)
         top = min(k, len(self), len(rows))
         if top == 0:
             return []
-        best = _best(scores, top)
+        best = best_positions(scores, top)
         return list(zip(self._ids[rows[best]].tolist(), scores[best].tolist(), strict=True))
 
     def _approximate(
@@ -166,7 +167,7 @@ class VectorIndex:
         params = faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
         if selector is not None:
             params.sel = selector
-        with _omp_threads(1):
+        with omp_threads(1):
             scores, rows = self._graph.search(q[None, :], k, params=params)
         found = rows[0] >= 0
         return list(zip(self._ids[rows[0][found]].tolist(), scores[0][found].tolist(), strict=True))
@@ -191,7 +192,7 @@ class VectorIndex:
             graph.hnsw.efConstruction = self.ef_construction
             self._graph = graph
         if self._graph is not None and self._graph.ntotal < self._n:
-            with _omp_threads(os.cpu_count() or 1):
+            with omp_threads(os.cpu_count() or 1):
                 self._graph.add(self._vectors[self._graph.ntotal : self._n])
 
     def _compact(self) -> None:
@@ -245,14 +246,14 @@ class VectorIndex:
             "format": FORMAT,
         }
         (tmp / "index.json").write_text(json.dumps(sidecar, indent=2))
-        _replace_dir(tmp, folder / "vectors")
+        replace_dir(tmp, folder / "vectors")
 
     @classmethod
     def load(cls, folder: Path, model_id: str, dim: int, **options: int) -> VectorIndex:
         """Read `folder/vectors/`; an empty index when there is none. `options` are the
         constructor's tuning arguments. Raises IndexMismatch for another model or a bad file."""
         path = Path(folder) / "vectors"
-        _recover(path)
+        recover_dir(path)
         index = cls(dim, model_id, **options)
         if not path.exists():
             return index
@@ -290,78 +291,6 @@ class VectorIndex:
                 raise ValueError(f"HNSW graph holds {graph.ntotal} vectors, not {len(ids)}")
             self._graph = graph
         self._maintain()
-
-
-def recall_at_k(index: VectorIndex, queries: np.ndarray, k: int = 10) -> float:
-    """Mean share of the exact top `k` that `index.search` also returns."""
-    shares = []
-    for query in np.atleast_2d(queries):
-        exact = {i for i, _ in index.search_exact(query, k)}
-        if exact:
-            found = {i for i, _ in index.search(query, k)}
-            shares.append(len(exact & found) / len(exact))
-    return float(np.mean(shares)) if shares else 1.0
-
-
-def _inner_products(vectors: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """`vectors @ q` by FAISS's single-threaded SIMD kernel: for one query, BLAS threads cost
-    more than they save (2-8x slower on a busy 2-core machine)."""
-    vectors = np.ascontiguousarray(vectors)
-    out = np.empty(len(vectors), np.float32)
-    if len(vectors):
-        faiss.fvec_inner_products_ny(  # type: ignore[attr-defined]
-            faiss.swig_ptr(out), faiss.swig_ptr(q), faiss.swig_ptr(vectors), len(q), len(out)
-        )
-    return out
-
-
-def _best(scores: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the `k` highest scores, best first (1 <= k <= len(scores)). The k-th best
-    of an evenly spaced sample is a floor under the k-th best overall, so only the few
-    scores above it need a partition."""
-    candidates = np.arange(len(scores))
-    step = len(scores) // (64 * k)
-    if step >= 2:
-        sample = scores[::step]
-        floor = np.partition(sample, len(sample) - k)[len(sample) - k]
-        candidates = np.flatnonzero(scores >= floor)
-    best = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
-    return best[np.argsort(-scores[best], kind="stable")]
-
-
-@contextmanager
-def _omp_threads(count: int) -> Iterator[None]:
-    """Run FAISS with `count` OpenMP threads: one for a single query, all cores to build."""
-    previous = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(count)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(previous)
-
-
-def _replace_dir(source: Path, target: Path) -> None:
-    """Flush `source` to disk and put it where `target` is; a swap interrupted between its two
-    renames leaves `.vectors.old-*`, which `_recover` puts back."""
-    for written in source.iterdir():
-        fd = os.open(written, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(source, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _recover(target: Path) -> None:
-    """Restore the previous index if a save died between its two renames."""
-    if not target.exists():
-        olds: Sequence[Path] = sorted(target.parent.glob(f".{target.name}.old-*"))
-        if olds:
-            os.replace(olds[-1], target)
 
 
 def _corrupt(path: Path, exc: Exception) -> IndexMismatch:

@@ -11,7 +11,8 @@ import pytest
 
 from kb.errors import IndexMismatch, InvalidInput
 from search import vector_index
-from search.vector_index import VectorIndex, recall_at_k
+from search.vector_index import VectorIndex
+from search.vector_math import recall_at_k
 
 DIM = 32
 MODEL = "test-model"
