@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.errors import KBError, VersionConflict
+
+log = logging.getLogger("kb.api")
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -48,4 +51,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),
             status_code=exc.status_code,
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body("internal_error", f"unexpected error ({type(exc).__name__}); see the log"),
+            status_code=500,
         )

@@ -18,7 +18,7 @@ from kb.clock import utcnow
 from kb.errors import InvalidInput, NotFound
 from kb.events import record_event
 from kb.models import OUTCOMES, Bid, Chunk, Document, DocumentVersion, Reuse
-from kb.store import get_version
+from kb.store import get_version, row_id
 
 MAX_REF_CHARS = 200
 
@@ -102,7 +102,8 @@ def record_reuse(
 
 
 def document_of_chunk(session: Session, chunk_id: int) -> Document:
-    chunk = session.get(Chunk, chunk_id)
+    row = row_id(chunk_id)
+    chunk = session.get(Chunk, row) if row is not None else None
     document = session.get(Document, chunk.document_id) if chunk is not None else None
     if document is None:
         raise NotFound(f"no chunk with id {chunk_id}")

@@ -41,8 +41,22 @@ class SaveResult:
     outcome: Outcome
 
 
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_id(value: str | int) -> int | None:
+    """`value` as a database row id (a positive 64-bit integer written in ASCII digits), or None
+    when it cannot be one: such a value names no row, so lookups answer "not found"."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ROW_ID else None
+
+
 def get_document(session: Session, document_id: int) -> Document:
-    document = session.get(Document, document_id)
+    row = row_id(document_id)
+    document = session.get(Document, row) if row is not None else None
     if document is None:
         raise NotFound(f"no document with id {document_id}")
     return document
@@ -54,8 +68,9 @@ def find_by_source_id(session: Session, source_id: str) -> Document | None:
 
 def resolve_document(session: Session, ref: str | int) -> Document:
     """A document by numeric id or by source id."""
-    if isinstance(ref, int) or str(ref).isdigit():
-        document = session.get(Document, int(ref))
+    row = row_id(ref)
+    if row is not None:
+        document = session.get(Document, row)
         if document is not None:
             return document
     document = find_by_source_id(session, str(ref))

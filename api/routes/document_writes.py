@@ -14,13 +14,12 @@ from sqlmodel import Session
 
 from api.deps import ContextDep, Contributor, Manager
 from api.routes.documents import visible_document
-from api.schemas import (
-    Confidentiality,
+from api.schemas.base import Confidentiality, Kind
+from api.schemas.documents import (
     DocumentCreate,
     DocumentSaved,
     DocumentUpdate,
     DocumentUploaded,
-    Kind,
     NearDuplicate,
     StatusChanged,
 )

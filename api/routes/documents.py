@@ -13,12 +13,12 @@ from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, require
-from api.schemas import (
+from api.schemas.base import Kind
+from api.schemas.documents import (
     DiffPublic,
     DocumentDetail,
     DocumentPublic,
     DocumentsPublic,
-    Kind,
     VersionDetail,
     VersionPublic,
     VersionsPublic,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
 from api.deps import ContextDep, CurrentPerson, Manager, Reader, SessionDep
 from api.routes.documents import visible_document
+from api.schemas.governance import HandoverCreate, ReviewCreate
 from kb.clock import utcnow
 from kb.contributions import contributions, parse_day
 from kb.freshness import (
@@ -20,18 +20,9 @@ from kb.freshness import (
 )
 from kb.handover import hand_over
 from kb.people import viewer_of
-from kb.review import MAX_NOTE_CHARS, review_document
+from kb.review import review_document
 
 router = APIRouter(tags=["governance"])
-
-
-class ReviewCreate(BaseModel):
-    note: str | None = Field(None, max_length=MAX_NOTE_CHARS, description="what was checked")
-
-
-class HandoverCreate(BaseModel):
-    to: str = Field(..., min_length=1, description="the successor's user name")
-    disable: bool = Field(False, description="also disable the leaver")
 
 
 @router.get("/contributions")
@@ -90,16 +81,16 @@ def get_archive_candidates(session: SessionDep, person: Manager) -> dict[str, An
     return {"now": now.isoformat(), "documents": [row.as_dict() for row in rows]}
 
 
-@router.post("/documents/{document_id}/review")
+@router.post("/documents/{ref:path}/review")
 def post_review(
-    document_id: int,
+    ref: str,
     session: SessionDep,
     context: ContextDep,
     person: CurrentPerson,
     body: ReviewCreate | None = None,
 ) -> dict[str, Any]:
     """Mark a document verified without a new version (its owner or a manager)."""
-    document = visible_document(session, document_id, person)
+    document = visible_document(session, ref, person)
     review = review_document(
         session,
         document,

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 from api.deps import ContextDep, ServiceOrManager
 from api.routes.documents import visible_document
-from api.schemas import BidPublic, OutcomeCreate, ReuseCreate, ReusePublic
+from api.schemas.governance import BidPublic, OutcomeCreate, ReuseCreate, ReusePublic
 from kb.db import transaction
 from kb.errors import InvalidInput, NotFound
 from kb.reuse import document_of_chunk, record_outcome, record_reuse

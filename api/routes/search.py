@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ContextDep, Reader
-from api.schemas import SearchRequest, SearchResults
+from api.schemas.search import SearchRequest, SearchResults
 from kb.people import viewer_of
 
 router = APIRouter(tags=["search"])

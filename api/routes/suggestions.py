@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ContextDep, Reader, SessionDep
-from api.schemas import SuggestionPublic, SuggestionRequest, SuggestionsPublic
+from api.schemas.search import SuggestionPublic, SuggestionRequest, SuggestionsPublic
 from kb.clock import utcnow
 from kb.people import viewer_of
 from search.suggest import SuggestionQuery, suggest

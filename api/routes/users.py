@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ContextDep, Manager, SessionDep
-from api.schemas import UserCreate, UserCreated, UserPublic, UsersPublic
+from api.schemas.governance import UserCreate, UserCreated, UserPublic, UsersPublic
 from kb.db import transaction
 from kb.models import Person
 from kb.people import add_person, list_people, set_disabled

@@ -105,3 +105,38 @@ def test_unknown_ids_are_404_and_write_nothing(
         response = client.request(method, path, json=body, headers=manager)
         assert_error(response, 404, "not_found")
     assert row_counts(client) == before
+
+
+@pytest.mark.parametrize("bad_id", ["99999999999999999999", "²", "0"])
+def test_ids_that_cannot_name_a_row_are_404(
+    client: TestClient, people: dict[str, Headers], bad_id: str
+) -> None:
+    """Out-of-range or non-ASCII digits used to reach the database and crash with a 500."""
+    create(client, people["li.na"], **NOTE)
+    before = row_counts(client)
+    manager = people["wang.min"]
+    for method, path in (
+        ("GET", f"/documents/{bad_id}"),
+        ("GET", f"/documents/{bad_id}/versions/1"),
+        ("POST", f"/documents/{bad_id}/review"),
+    ):
+        assert_error(client.request(method, path, headers=manager), 404, "not_found")
+    huge_chunk = {"chunk_id": 2**64, "proposal_ref": "P-1"}
+    assert_error(client.post("/reuse", json=huge_chunk, headers=manager), 404, "not_found")
+    assert row_counts(client) == before
+
+
+def test_an_unexpected_error_still_has_the_error_shape(
+    make_client: Callable[..., TestClient],
+) -> None:
+    """A database that vanished under a running server: 500 in the fixed shape, not plain text."""
+    client = make_client()
+    reader = add_people(context_of(client))["zhao.lei"]
+    database = context_of(client).settings.home / "kb.sqlite"
+    context_of(client).engine.dispose()
+    database.unlink()
+    database.mkdir()
+    response = TestClient(client.app, raise_server_exceptions=False).get(
+        "/documents", headers=reader
+    )
+    assert_error(response, 500, "internal_error")

@@ -73,6 +73,7 @@ def test_handover_without_disable(
         ("liu.yang", {"to": "sun.hao.disabled"}, 422, "invalid_input"),
         ("liu.yang", {"to": "liu.yang"}, 422, "invalid_input"),
         ("liu.yang", {}, 422, "invalid_input"),
+        ("liu.yang", {"to": "li.na", "disabel": True}, 422, "invalid_input"),
         ("nobody", {"to": "li.na"}, 404, "not_found"),
     ],
 )
@@ -82,7 +83,7 @@ def test_bad_handovers_change_nothing(
     tokens: dict[str, Headers],
     owned: None,
     name: str,
-    body: dict[str, str],
+    body: dict[str, object],
     status: int,
     code: str,
 ) -> None:

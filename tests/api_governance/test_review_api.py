@@ -65,13 +65,18 @@ def test_unknown_document_is_404(client: TestClient, tokens: dict[str, Headers])
     error_of(client.post("/documents/999/review", headers=tokens["boss"]), 404, "not_found")
 
 
-def test_overlong_note_is_422(
-    client: TestClient, tokens: dict[str, Headers], stale_id: int
+@pytest.mark.parametrize("body", [{"note": "x" * 2001}, {"notes": "checked prices"}])
+def test_overlong_notes_and_unknown_fields_are_422(
+    client: TestClient,
+    app_context: Context,
+    tokens: dict[str, Headers],
+    stale_id: int,
+    body: dict[str, str],
 ) -> None:
-    response = client.post(
-        f"/documents/{stale_id}/review", json={"note": "x" * 2001}, headers=tokens["li.na"]
-    )
+    response = client.post(f"/documents/{stale_id}/review", json=body, headers=tokens["li.na"])
     error_of(response, 422, "invalid_input")
+    with Session(app_context.engine) as session:
+        assert not session.exec(select(Event).where(Event.action == "review")).all()
 
 
 def test_review_needs_a_token(client: TestClient, stale_id: int) -> None:
