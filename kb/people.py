@@ -109,22 +109,24 @@ def require_role(person: Person, *roles: str) -> None:
 
 def import_people(session: Session, entries: Iterable[dict[str, Any]]) -> tuple[int, int]:
     """Create or update people from records {name, role, team, display_name, disabled}.
-    Returns (created, updated). Tokens are not issued: use `kb users token NAME`."""
+    Returns (created, updated). An existing person keeps what a record leaves out, and an
+    import may disable people but never re-enables one (that is `kb users enable`), so
+    re-running it cannot bring back a leaver's token. Tokens are not issued: use
+    `kb users token NAME`."""
     created = updated = 0
     for entry in entries:
         if not isinstance(entry, dict) or not entry.get("name"):
             raise InvalidInput(f"each person needs at least a name (got {entry!r})")
-        role = str(entry.get("role", "contributor"))
-        _check_role(role)
         person = find_person(session, str(entry["name"]))
         if person is None:
-            person = Person(name=str(entry["name"]))
+            person = Person(name=str(entry["name"]), role=str(entry.get("role", "contributor")))
             created += 1
         else:
             updated += 1
-        person.role = role
-        person.team = entry.get("team")
-        person.display_name = entry.get("display_name")
-        person.disabled = bool(entry.get("disabled", False))
+        for field in ("role", "team", "display_name"):
+            if field in entry:
+                setattr(person, field, entry[field] if field != "role" else str(entry[field]))
+        _check_role(person.role)
+        person.disabled = person.disabled or bool(entry.get("disabled", False))
         session.add(person)
     return created, updated

@@ -1,0 +1,60 @@
+"""People: importing a roster, tokens, disabling."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from kb.db import transaction
+from kb.errors import InvalidInput, NotFound, Unauthorized
+from kb.people import authenticate, get_person, import_people, issue_token, set_disabled
+
+ROSTER = [
+    {"name": "li.na", "role": "contributor", "team": "华东售前", "display_name": "李娜"},
+    {"name": "wang.min", "role": "manager", "team": "华东售前"},
+]
+
+
+def test_import_creates_then_updates_only_what_a_record_sets(engine: Engine) -> None:
+    with transaction(engine) as session:
+        assert import_people(session, ROSTER) == (2, 0)
+    with transaction(engine) as session:
+        assert import_people(session, [{"name": "li.na", "team": "华南售前"}]) == (0, 1)
+    with Session(engine) as session:
+        li_na = get_person(session, "li.na")
+        assert (li_na.role, li_na.team, li_na.display_name) == ("contributor", "华南售前", "李娜")
+
+
+def test_reimporting_never_re_enables_a_disabled_person(engine: Engine) -> None:
+    """A leaver disabled after the first import must stay locked out when the roster (which
+    still lists them as enabled) is imported again."""
+    with transaction(engine) as session:
+        import_people(session, ROSTER)
+        token = issue_token(session, "li.na")
+    with transaction(engine) as session:
+        set_disabled(session, "li.na")
+    with transaction(engine) as session:
+        import_people(session, ROSTER)
+    with Session(engine) as session:
+        assert get_person(session, "li.na").disabled
+        with pytest.raises(Unauthorized, match="disabled"):
+            authenticate(session, token)
+
+
+def test_import_may_disable(engine: Engine) -> None:
+    with transaction(engine) as session:
+        import_people(session, ROSTER)
+    with transaction(engine) as session:
+        import_people(session, [{"name": "wang.min", "disabled": True}])
+    with Session(engine) as session:
+        assert get_person(session, "wang.min").disabled
+
+
+def test_a_bad_role_fails_the_whole_import(engine: Engine) -> None:
+    with pytest.raises(InvalidInput, match="unknown role 'boss'"):
+        with transaction(engine) as session:
+            import_people(session, [*ROSTER, {"name": "x", "role": "boss"}])
+    with Session(engine) as session:
+        with pytest.raises(NotFound, match="no person named 'li.na'"):
+            get_person(session, "li.na")
