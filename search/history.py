@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, select
 
-from kb.access import Viewer
+from kb.access import Viewer, version_confidentiality
 from kb.embeddings import load_vectors
 from kb.models import Chunk, Document, DocumentVersion, keyword_text
 from search.catalog import DocEntry, entries_of, parse_filters
@@ -35,7 +35,7 @@ def past_chunks(
 ) -> list[PastChunk]:
     """Chunks of earlier versions and of archived documents that filters and viewer allow."""
     rows = session.exec(
-        select(Chunk, DocumentVersion.number, DocumentVersion.title)
+        select(Chunk, DocumentVersion.number, DocumentVersion.title, DocumentVersion.meta)
         .join(DocumentVersion, col(DocumentVersion.id) == Chunk.version_id)
         .join(Document, col(Document.id) == Chunk.document_id)
         .where(
@@ -45,15 +45,17 @@ def past_chunks(
     ).all()
     if not rows:
         return []
-    ids = sorted({chunk.document_id for chunk, _, _ in rows})
+    ids = sorted({chunk.document_id for chunk, *_ in rows})
     documents = list(session.exec(select(Document).where(col(Document.id).in_(ids))))
     entries = {e.id: e for e in entries_of(session, documents)}
     checks = parse_filters(filters)
     past = []
-    for chunk, number, title in rows:
-        entry = entries[chunk.document_id]
+    for chunk, number, title, meta in rows:
+        current = entries[chunk.document_id]
+        level = version_confidentiality(current.confidentiality, meta)
+        entry = dataclasses.replace(current, version=number, title=title, confidentiality=level)
         if entry.visible_to(viewer) and all(check(entry) for check in checks):
-            past.append(PastChunk(chunk, dataclasses.replace(entry, version=number, title=title)))
+            past.append(PastChunk(chunk, entry))
     return past
 
 

@@ -23,7 +23,7 @@ from api.schemas.documents import (
     VersionPublic,
     VersionsPublic,
 )
-from kb.access import can_see
+from kb.access import can_see, version_confidentiality
 from kb.clock import utcnow
 from kb.errors import NotFound
 from kb.models import Document, DocumentVersion, Person
@@ -65,13 +65,39 @@ def visible_document(session: Session, ref: str | int, person: Person) -> Docume
     return document
 
 
-def may_see(person: Person, document: Document, grants: dict[int, set[str]]) -> bool:
+def may_see(
+    person: Person,
+    document: Document,
+    grants: dict[int, set[str]],
+    version: DocumentVersion | None = None,
+) -> bool:
+    """Whether `person` may see `document` (or, given, one of its versions)."""
+    level = document.confidentiality
+    if version is not None:
+        level = version_confidentiality(level, version.meta)
     return can_see(
         viewer_of(person),
-        confidentiality=document.confidentiality,
+        confidentiality=level,
         owner=document.owner,
         grants=frozenset(grants.get(document.id or -1, ())),
     )
+
+
+def visible_versions(session: Session, document: Document, person: Person) -> list[DocumentVersion]:
+    """The versions of a visible document that `person` may read: not those written while the
+    document was confidential, unless `person` may see confidential documents of its owner."""
+    assert document.id is not None
+    grants = grants_of(session, [document.id])
+    return [v for v in list_versions(session, document) if may_see(person, document, grants, v)]
+
+
+def visible_version(
+    session: Session, document: Document, number: int, person: Person
+) -> DocumentVersion:
+    version = get_version(session, document, number)
+    if not may_see(person, document, grants_of(session, [document.id or -1]), version):
+        raise NotFound(f"document {document.id} has no version {number}")
+    return version
 
 
 def public(document: Document) -> DocumentPublic:
@@ -181,7 +207,7 @@ def get_versions(ref: str, session: SessionDep, person: DocumentReader) -> Versi
         document_id=document.id,
         source_id=document.source_id,
         current_version=document.current_version,
-        versions=[version_public(v) for v in list_versions(session, document)],
+        versions=[version_public(v) for v in visible_versions(session, document, person)],
     )
 
 
@@ -190,7 +216,7 @@ def get_document_version(
     ref: str, number: int, session: SessionDep, person: DocumentReader
 ) -> VersionDetail:
     document = visible_document(session, ref, person)
-    version = get_version(session, document, number)
+    version = visible_version(session, document, number, person)
     return VersionDetail(
         **version_public(version).model_dump(),
         document_id=version.document_id,
@@ -212,6 +238,8 @@ def get_diff(
     assert document.id is not None
     to_number = to_version or document.current_version
     from_number = from_version or max(to_number - 1, 1)
+    for number in (from_number, to_number):
+        visible_version(session, document, number, person)
     diff = diff_versions(session, document, from_number, to_number)
     return DiffPublic(
         document_id=document.id, from_version=from_number, to_version=to_number, diff=diff

@@ -214,3 +214,30 @@ def test_reviewing_it_without_access_is_404(
 ) -> None:
     response = client.post(f"/documents/{secret['id']}/review", headers=people["chen.jie"])
     assert_error(response, 404, "not_found")
+
+
+def test_opening_it_up_does_not_open_the_versions_written_while_confidential(
+    client: TestClient, people: dict[str, Headers], secret: dict[str, Any]
+) -> None:
+    """Reclassified as internal with new text: its confidential past stays closed to others."""
+    opened = client.put(
+        f"/documents/{secret['id']}",
+        json={"base_version": 2, "confidentiality": "internal", "text": "Public summary."},
+        headers=people["li.na"],
+    )
+    assert opened.status_code == 200, opened.text
+    path, reader, grantee = f"/documents/{secret['id']}", people["chen.jie"], people["zhang.wei"]
+    assert client.get(path, headers=reader).json()["text"] == "Public summary."
+    versions = client.get(f"{path}/versions", headers=reader).json()["versions"]
+    assert [v["number"] for v in versions] == [3]
+    assert_error(client.get(f"{path}/versions/1", headers=reader), 404, "not_found")
+    assert_error(client.get(f"{path}/diff", headers=reader), 404, "not_found")
+    history = client.post(
+        "/search", json={"query": SECRET_WORD, "history": True}, headers=reader
+    ).json()["results"]
+    assert not any(SECRET_WORD in hit["snippet"] for hit in history)
+    assert SECRET_WORD in client.get(f"{path}/versions/1", headers=grantee).json()["text"]
+    grantee_history = client.post(
+        "/search", json={"query": SECRET_WORD, "history": True}, headers=grantee
+    ).json()["results"]
+    assert any(SECRET_WORD in hit["snippet"].replace("**", "") for hit in grantee_history)

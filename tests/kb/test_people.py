@@ -52,9 +52,7 @@ def test_import_may_disable(engine: Engine) -> None:
 
 
 def test_a_bad_role_fails_the_whole_import(engine: Engine) -> None:
-    with pytest.raises(InvalidInput, match="unknown role 'boss'"):
-        with transaction(engine) as session:
-            import_people(session, [*ROSTER, {"name": "x", "role": "boss"}])
-    with Session(engine) as session:
-        with pytest.raises(NotFound, match="no person named 'li.na'"):
-            get_person(session, "li.na")
+    with pytest.raises(InvalidInput, match="unknown role 'boss'"), transaction(engine) as session:
+        import_people(session, [*ROSTER, {"name": "x", "role": "boss"}])
+    with Session(engine) as session, pytest.raises(NotFound, match="no person named 'li.na'"):
+        get_person(session, "li.na")
