@@ -6,13 +6,13 @@ import difflib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from kb.clock import as_datetime, utcnow
-from kb.documents import DocumentDraft
+from kb.documents import DATE_FIELDS, DocumentDraft
 from kb.errors import NotFound
 from kb.events import record_event
 from kb.models import Chunk, Document, DocumentVersion, Grant, embedding_text
@@ -211,8 +211,14 @@ def _apply_draft(document: Document, draft: DocumentDraft, now: datetime) -> Non
     document.status = draft.status
     document.meta = draft.meta
     document.updated_at = now
-    updated = draft.meta.get("updated")
-    document.content_date = as_datetime(datetime.fromisoformat(updated)) if updated else now
+    document.content_date = content_date(draft.meta) or now
+
+
+def content_date(meta: dict[str, Any]) -> datetime | None:
+    """The date the content speaks for: the latest of its `updated`, `observed` (competitor
+    intel) and `decision_date` (bid results) fields, None when it has none."""
+    dates = [as_datetime(datetime.fromisoformat(str(meta[f]))) for f in DATE_FIELDS if meta.get(f)]
+    return max(dates) if dates else None
 
 
 def _write_version(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -120,19 +120,30 @@ def _list_check(name: str, wanted: set[str]) -> Any:
 
 
 def _date_check(key: str, raw: Any) -> Any:
+    """`*_after` and `*_before` both include the day they name."""
     direction, attribute = DATE_FILTERS[key]
-    try:
-        bound = datetime.combine(date.fromisoformat(str(raw)[:10]), datetime.min.time())
-    except ValueError:
-        raise InvalidInput(f"filter '{key}' needs a date YYYY-MM-DD (got '{raw}')") from None
+    day = _one_day(key, raw)
+    start = datetime.combine(day, datetime.min.time())
+    end = start + timedelta(days=1)
 
     def check(doc: DocEntry) -> bool:
         value = getattr(doc, attribute)
         if value is None:
             return False
-        return value >= bound if direction == "after" else value < bound
+        return value >= start if direction == "after" else value < end
 
     return check
+
+
+def _one_day(key: str, raw: Any) -> date:
+    values = raw if isinstance(raw, list | tuple | set) else [raw]
+    if len(values) != 1:
+        raise InvalidInput(f"filter '{key}' takes one date, not {len(values)}")
+    text = str(next(iter(values))).strip()
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text).date()
+    except ValueError:
+        raise InvalidInput(f"filter '{key}' needs a date YYYY-MM-DD (got '{text}')") from None
 
 
 def entry_of(document: Document, grants: set[str], outcome: str | None) -> DocEntry:

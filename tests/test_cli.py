@@ -54,6 +54,10 @@ def test_ingest_search_history_diff(kb: CliRunner, tmp_path: Path) -> None:
     assert {"document_id", "title", "kind", "chunk_id", "section", "snippet", "score"} <= set(
         results[0]
     )
+    for day, found in (("1999-01-01", True), ("2999-01-01", False)):
+        args = ("search", "Oracle", "--filter", f"updated_after={day}", "--json")
+        code, out, _ = run(kb, *args)
+        assert code == 0 and bool(json.loads(out)["results"]) is found
     history = json.loads(run(kb, "history", "note-1", "--json")[1])
     assert [v["version"] for v in history["versions"]] == [1, 2]
     code, out, _ = run(kb, "diff", "note-1", "1", "2")

@@ -131,6 +131,10 @@ def test_results_are_grouped_by_document(kb_context: Context) -> None:
         ({"tag": "hardware"}, {"x200-overview"}),
         ({"language": "zh"}, {"ci-huawei", "bid-lost"}),
         ({"updated_after": "2099-01-01"}, set()),
+        ({"date_before": "2026-10-01"}, {"ci-huawei"}),
+        ({"date_before": ["2026-09-30"]}, set()),
+        ({"date_after": "2026-10-01", "date_before": "2026-10-01T00:00:00"}, {"ci-huawei"}),
+        ({"date_after": "2026-10-02", "date_before": "2026-10-02"}, set()),
     ],
 )
 def test_filters_restrict_results(kb_context: Context, filters: dict, expected: set) -> None:
@@ -147,6 +151,10 @@ def test_bad_requests_are_rejected_with_clear_messages(kb_context: Context) -> N
         kb_context.search.search("x", mode="fuzzy")
     with pytest.raises(InvalidInput, match="top_k must be between"):
         kb_context.search.search("x", top_k=0)
+    with pytest.raises(InvalidInput, match="'date_after' takes one date, not 2"):
+        kb_context.search.search("x", filters={"date_after": ["2026-01-01", "2026-02-01"]})
+    with pytest.raises(InvalidInput, match="'date_before' needs a date YYYY-MM-DD"):
+        kb_context.search.search("x", filters={"date_before": "2026-13-01"})
     with pytest.raises(InvalidInput, match="query is empty"):
         kb_context.search.search("   ")
 
