@@ -61,18 +61,23 @@ def normalise(ranking: Ranking, method: Method = "minmax") -> dict[int, float]:
 def convex_combination(
     keyword: Ranking, semantic: Ranking, alpha: float, method: Method = "minmax"
 ) -> list[tuple[int, float]]:
-    """`alpha * semantic + (1 - alpha) * keyword` on normalised scores; an id missing from a
-    list gets that list's lowest normalised score (0 for min-max)."""
+    """`alpha * semantic + (1 - alpha) * keyword` on normalised scores. An id missing from a
+    list gets 0 under min-max (the bottom of its range, even when the list holds one id or only
+    ties, which normalise to 1), and that list's lowest score under z-score."""
     if not 0.0 <= alpha <= 1.0:
         raise InvalidInput(f"alpha must be between 0 and 1, got {alpha}")
     lexical, dense = normalise(keyword, method), normalise(semantic, method)
-    lexical_floor = min(lexical.values(), default=0.0)
-    dense_floor = min(dense.values(), default=0.0)
+    lexical_floor = _floor(lexical, method)
+    dense_floor = _floor(dense, method)
     scores = {
         key: alpha * dense.get(key, dense_floor) + (1 - alpha) * lexical.get(key, lexical_floor)
         for key in {**lexical, **dense}
     }
     return _ordered(scores)
+
+
+def _floor(normalised: Mapping[int, float], method: Method) -> float:
+    return 0.0 if method == "minmax" else min(normalised.values(), default=0.0)
 
 
 def group_max(ranking: Ranking, group_of: Mapping[int, int]) -> list[tuple[int, float]]:

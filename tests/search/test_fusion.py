@@ -78,6 +78,20 @@ def test_convex_combination_minmax() -> None:
     assert fused == approx([(3, 0.7), (4, 0.35), (1, 0.3), (2, 0.15)])
 
 
+@pytest.mark.parametrize("keyword", [[(7, 3.2)], [(7, 3.2), (8, 3.2)]])
+def test_convex_combination_minmax_gives_ids_missing_from_a_one_score_list_zero(
+    keyword: list[tuple[int, float]],
+) -> None:
+    """A product code only one chunk contains: its sole (or tied) keyword hits normalise to 1,
+    and the chunks the keyword index did not return must get 0, not that same 1.
+    7 -> .5*0 + .5*1 = .5 (semantic 7 is the lowest: 0);  3 -> .5*1 + .5*0 = .5 (first seen
+    after 7);  4 -> .5*.5 = .25;  8 (if listed) -> .5*0 + .5*1 = .5."""
+    semantic = [(3, 0.9), (4, 0.5), (7, 0.1)]
+    fused = dict(convex_combination(keyword, semantic, alpha=0.5))
+    assert fused[7] == pytest.approx(0.5) and fused[4] == pytest.approx(0.25)
+    assert fused[3] == pytest.approx(0.5)
+
+
 def test_convex_combination_zscore_fills_missing_with_the_lowest() -> None:
     # keyword {1: Z, 2: 0, 3: -Z}, semantic {3: Z, 4: 0, 1: -Z}; missing -> -Z; alpha = .6:
     # 1 -> .6*(-Z) + .4*Z = -.2Z;  2 -> .6*(-Z) + .4*0 = -.6Z
