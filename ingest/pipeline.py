@@ -23,7 +23,14 @@ from ingest.readers import SUFFIXES, read_document
 from kb.db import transaction
 from kb.errors import DocumentFormatError, KBError
 from kb.models import Document
-from kb.store import SaveResult, current_versions, save_draft, set_source_paths, set_status
+from kb.store import (
+    KnownSource,
+    SaveResult,
+    known_sources,
+    save_draft,
+    set_sources,
+    set_status,
+)
 
 SKIPPED_NAMES = {"readme.md", "readme.txt", "readme"}
 MULTI_RECORD_SUFFIXES = {".csv", ".jsonl"}
@@ -70,9 +77,11 @@ class _Run:
     """What one ingest run keeps track of while it reads."""
 
     report: IngestReport
-    known: dict[str, tuple[str, str | None]]  # source id -> (current hash, source path)
+    known: dict[str, KnownSource]
     seen: dict[str, str] = field(default_factory=dict)  # source id -> where it was read
-    moved: dict[str, str] = field(default_factory=dict)  # unchanged, but at a new path
+    # unchanged documents whose file moved or whose recorded source hash is out of date:
+    # source id -> (path, content hash)
+    resourced: dict[str, tuple[str, str]] = field(default_factory=dict)
     failed_files: set[str] = field(default_factory=set)
 
 
@@ -131,7 +140,7 @@ class Ingester:
             report.fail(path, "no such file or folder")
         pending: list[Pending] = []
         with Session(self.engine) as session:
-            run = _Run(report, known=current_versions(session))
+            run = _Run(report, known=known_sources(session))
         for source in tqdm(files, desc="reading", unit="file", disable=not progress):
             count_before = len(report.failed)
             pending.extend(self._read_file(source, run))
@@ -145,9 +154,9 @@ class Ingester:
         else:
             for item in tqdm(pending, desc="storing", unit="doc", disable=not progress):
                 self._store(item, report, author)
-        if run.moved:
+        if run.resourced:
             with transaction(self.engine) as session:
-                set_source_paths(session, run.moved)
+                set_sources(session, run.resourced)
         if prune:
             self._prune(paths, run.seen, run.failed_files, report, author)
         return report
@@ -177,11 +186,12 @@ class Ingester:
                 )
                 continue
             seen[source_id] = parsed.origin
-            known_hash, known_path = run.known.get(source_id, (None, None))
-            if known_hash == draft.content_hash:
+            known = run.known.get(source_id)
+            if known is not None and _unchanged(known, draft.content_hash):
                 report.unchanged.append(source_id)
-                if known_path != str(source.path):
-                    run.moved[source_id] = str(source.path)
+                recorded = (str(source.path), draft.content_hash)
+                if (known.source_path, known.source_hash) != recorded:
+                    run.resourced[source_id] = recorded
                 continue
             chunks = make_chunks(draft, self.budget)
             pending.append(
@@ -267,6 +277,14 @@ class Ingester:
                     report.deleted.append(document.source_id)
                     assert document.id is not None
                     report.document_ids.append(document.id)
+
+
+def _unchanged(known: KnownSource, content_hash: str) -> bool:
+    """Nothing to write: the file holds what it held when last ingested (so an edit made over
+    the API since, or a delete, stands), or what the current version already holds."""
+    if known.source_hash == content_hash:
+        return True
+    return known.current_hash == content_hash and known.status != "deleted"
 
 
 def _message(exc: KBError | SQLAlchemyError) -> str:

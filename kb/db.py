@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
@@ -27,9 +27,28 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(url, pool_pre_ping=True)
     try:
         SQLModel.metadata.create_all(engine)
+        _add_missing_columns(engine)
     except OperationalError as exc:
         raise ConfigurationError(f"cannot open the database at {_safe(url)}: {exc.orig}") from exc
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a database made by an earlier kb up to date: add the nullable columns that later
+    versions added to existing tables (the only kind of schema change kb makes in place)."""
+    inspector = inspect(engine)
+    existing_tables = set(inspector.get_table_names())
+    with engine.begin() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name not in existing_tables:
+                continue
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present and column.nullable:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    connection.execute(
+                        text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
+                    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -43,6 +43,9 @@ class Document(SQLModel, table=True):
     meta: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     current_version: int = 0
     source_path: str | None = None
+    # The content hash of what ingest last read from the source file: a file unchanged since
+    # then writes nothing, even after edits over the API or a delete.
+    source_hash: str | None = None
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     updated_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
     content_date: NaiveDatetime | None = None

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from kb.clock import as_datetime, utcnow
@@ -79,15 +80,30 @@ def resolve_document(session: Session, ref: str | int) -> Document:
     return document
 
 
-def current_versions(session: Session) -> dict[str, tuple[str, str | None]]:
-    """source id -> (content hash of the current version, source path) of documents that are
-    not deleted: what an ingest run compares files against before doing any work."""
-    rows = session.exec(
-        select(Document.source_id, DocumentVersion.content_hash, Document.source_path)
+@dataclass(frozen=True)
+class KnownSource:
+    """What an ingest run compares a file's document against before doing any work."""
+
+    current_hash: str  # of the current version
+    source_path: str | None
+    source_hash: str | None  # of what was last read from the file
+    status: str
+
+
+def known_sources(session: Session) -> dict[str, KnownSource]:
+    """source id -> what the store knows of that document, deleted ones included."""
+    rows = session.execute(
+        sa_select(
+            col(Document.source_id),
+            col(DocumentVersion.content_hash),
+            col(Document.source_path),
+            col(Document.source_hash),
+            col(Document.status),
+        )
         .join(DocumentVersion, col(DocumentVersion.document_id) == Document.id)
-        .where(DocumentVersion.number == Document.current_version, Document.status != "deleted")
+        .where(col(DocumentVersion.number) == col(Document.current_version))
     )
-    return {source_id: (content_hash, path) for source_id, content_hash, path in rows}
+    return {row[0]: KnownSource(*row[1:]) for row in rows}
 
 
 def grants_of(session: Session, ids: list[int] | None = None) -> dict[int, set[str]]:
@@ -101,12 +117,13 @@ def grants_of(session: Session, ids: list[int] | None = None) -> dict[int, set[s
     return found
 
 
-def set_source_paths(session: Session, paths: dict[str, str]) -> None:
-    """Record where unchanged documents are now read from (files moved or renamed)."""
-    for source_id, path in paths.items():
+def set_sources(session: Session, sources: dict[str, tuple[str, str]]) -> None:
+    """Record, for documents whose content did not change, the file they are now read from
+    (moved or renamed) and the hash of what it holds: source id -> (path, content hash)."""
+    for source_id, (path, content_hash) in sources.items():
         document = find_by_source_id(session, source_id)
         if document is not None:
-            document.source_path = path
+            document.source_path, document.source_hash = path, content_hash
             session.add(document)
 
 
@@ -120,20 +137,25 @@ def save_draft(
     source_path: str | None = None,
     now: datetime | None = None,
 ) -> SaveResult:
-    """Store a draft: a new document, a new version of one, or nothing when unchanged."""
+    """Store a draft: a new document, a new version of one, or nothing when unchanged. A
+    `source_path` says the draft was read from that file (ingest), and is recorded with the
+    draft's hash."""
     now = now or utcnow()
     document = find_by_source_id(session, draft.source_id)
     if document is None:
-        return _create(session, draft, chunks, author, change_note, source_path, now)
-    current = get_version(session, document, document.current_version)
-    if current.content_hash == draft.content_hash and document.status != "deleted":
-        if source_path and document.source_path != source_path:
-            document.source_path = source_path
-            session.add(document)
-        return SaveResult(document, current, "unchanged")
-    return _add_version(
-        session, document, current, draft, chunks, author, change_note, source_path, now
-    )
+        result = _create(session, draft, chunks, author, change_note, now)
+    else:
+        current = get_version(session, document, document.current_version)
+        if current.content_hash == draft.content_hash and document.status != "deleted":
+            result = SaveResult(document, current, "unchanged")
+        else:
+            result = _add_version(
+                session, document, current, draft, chunks, author, change_note, now
+            )
+    if source_path:
+        result.document.source_path, result.document.source_hash = source_path, draft.content_hash
+        session.add(result.document)
+    return result
 
 
 def _create(
@@ -142,7 +164,6 @@ def _create(
     chunks: list[ChunkInput],
     author: str | None,
     change_note: str | None,
-    source_path: str | None,
     now: datetime,
 ) -> SaveResult:
     document = Document(
@@ -150,7 +171,6 @@ def _create(
         kind=draft.kind,
         title=draft.title,
         created_at=now,
-        source_path=source_path,
     )
     _apply_draft(document, draft, now)
     document.owner = draft.owner
@@ -178,7 +198,6 @@ def _add_version(
     chunks: list[ChunkInput],
     author: str | None,
     change_note: str | None,
-    source_path: str | None,
     now: datetime,
 ) -> SaveResult:
     number = document.current_version + 1
@@ -187,18 +206,19 @@ def _add_version(
     _apply_draft(document, draft, now)
     if declared_owner_changed:
         document.owner = draft.owner
-    if source_path:
-        document.source_path = source_path
     session.add(document)
     version = _write_version(session, document, draft, chunks, number, author, change_note, now)
     _sync_grants(session, document, draft)
+    # A new version of a deleted document brings it back: still an update (a version written,
+    # counted as a contribution), marked as a restore.
     record_event(
         session,
-        "restore" if was_deleted else "update",
+        "update",
         actor=author,
         document_id=document.id,
         version=number,
         at=now,
+        detail={"restored": True} if was_deleted else None,
     )
     return SaveResult(document, version, "updated")
 

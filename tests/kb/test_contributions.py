@@ -12,7 +12,7 @@ from kb.errors import InvalidInput
 from kb.models import Document, Person
 from kb.reuse import record_outcome, record_reuse
 from kb.review import review_document
-from kb.store import save_draft
+from kb.store import save_draft, set_status
 
 INTEL = {"competitor": "华为云", "source": "客户访谈", "observed": "2026-01-05"}
 BID_RESULT = {"bid": "BID-2", "customer": "江南银行", "outcome": "won"}
@@ -124,6 +124,15 @@ def test_counts_over_all_time(history: Engine) -> None:
     assert counts(found["ghost"]) == (1, 1, 0, 0, 0, 0)
     assert found["ghost"]["team"] is None
     assert "wang.fang" not in found and "chen.jie" not in found
+
+
+def test_a_version_that_brings_back_a_deleted_document_counts(engine: Engine) -> None:
+    with transaction(engine) as session:
+        document = save(session, "faq", datetime(2026, 3, 1), author="li.na")
+        set_status(session, document, "deleted", actor="wang.min", now=datetime(2026, 3, 2))
+        save(session, "faq", datetime(2026, 3, 3), author="zhang.wei", text="Back again.")
+    found = rows(engine, "2026-03-03", "2026-03-03")
+    assert counts(found["zhang.wei"]) == (0, 1, 0, 0, 0, 0)
 
 
 def test_range_days_are_whole_and_both_ends_included(history: Engine) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import func, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from kb.db import transaction
+from kb.config import Settings
+from kb.db import make_engine, transaction
 from kb.documents import build_draft, sha256
 from kb.errors import DocumentFormatError, NotFound
 from kb.models import Chunk, Document, DocumentVersion, Event
@@ -158,3 +159,23 @@ def test_bid_result_requires_valid_outcome() -> None:
             default_id="b",
             default_title="b",
         )
+
+
+def test_a_database_from_before_a_new_column_gains_it_and_keeps_its_rows(
+    settings: Settings,
+) -> None:
+    """Opening a store made by an earlier kb adds the nullable columns added since."""
+    engine = make_engine(settings)
+    with transaction(engine) as session:
+        save_draft(session, draft("Acme cut prices."), [], author="li.na")
+    with engine.begin() as connection:
+        connection.execute(text('ALTER TABLE "document" DROP COLUMN "source_hash"'))
+    engine.dispose()
+    assert "source_hash" not in {c["name"] for c in inspect(engine).get_columns("document")}
+    engine = make_engine(settings)
+    try:
+        assert "source_hash" in {c["name"] for c in inspect(engine).get_columns("document")}
+        with Session(engine) as session:
+            assert resolve_document(session, "ci-acme").source_hash is None
+    finally:
+        engine.dispose()

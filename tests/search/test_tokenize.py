@@ -83,9 +83,11 @@ def test_empty_and_punctuation_only_text() -> None:
     [
         ("支持X-200的国产化部署", "zh"),
         ("The X-200 supports on-premise deployment", "en"),
-        ("Our product supports 国产化", "en"),
-        ("我们支持 SSO 和 LDAP", "zh"),  # 5 CJK of 12 letters: 0.42
-        ("本方案 supports SSO", "en"),  # 3 CJK of 14 letters: 0.21
+        ("Our product supports 国产化", "en"),  # 3 CJK, 3 words
+        ("我们支持 SSO 和 LDAP", "zh"),  # 5 CJK, 2 words
+        ("X-200 HA 双机支持 Oracle、MySQL、PostgreSQL 实时同步。", "zh"),  # 8 CJK, 5 words
+        ("GuardEye 支持 Splunk SPL 规则迁移。", "zh"),
+        ("Meeting notes: 江北银行 wants the X-200 quote by Friday", "en"),
         ("", "en"),
         ("12345 !!", "en"),
     ],
