@@ -169,6 +169,13 @@ class Ingester:
         except DocumentFormatError as exc:
             report.fail(source.relative, exc.message)
             return []
+        except OSError as exc:
+            report.fail(source.relative, f"{source.relative}: cannot read the file: {exc.strerror}")
+            return []
+        except Exception as exc:  # a reader library's own failure on a malformed file
+            reason = f"{type(exc).__name__}: {exc}"
+            report.fail(source.relative, f"{source.relative}: cannot read the file ({reason})")
+            return []
         pending: list[Pending] = []
         for parsed in parsed_items:
             try:
@@ -300,7 +307,11 @@ def _record(report: IngestReport, item: Pending, result: SaveResult) -> None:
 
 
 def _default_id(source: SourceFile, parsed: ParsedDocument) -> str:
+    """The file's relative path; for a record of a CSV or JSONL file without an `id`, the path
+    and a digest of what names the record (a Q&A row's question, a bid row's reference and
+    customer), so that editing an answer or an outcome makes a new version, not a new record."""
     if source.path.suffix.lower() in MULTI_RECORD_SUFFIXES:
-        digest = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()[:12]
+        name = parsed.title or parsed.text
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
         return f"{source.relative}#{digest}"
     return source.relative

@@ -279,3 +279,33 @@ def test_strict_undoes_everything_on_a_database_failure(
     report = ingester.ingest_paths([tmp_path], strict=True)
     assert report.added == [] and [f["path"] for f in report.failed] == ["b.md"]
     assert counts(engine) == [0, 0, 0, 0]
+
+
+def test_csv_rows_without_ids_are_named_by_their_question(
+    ingester: Ingester, engine: Engine, tmp_path: Path
+) -> None:
+    """Two questions with the same answer are two documents; editing an answer is a new
+    version of its question's document, not a second document."""
+    rows = "question,answer\nSupports SSO?,Yes.\nSupports LDAP?,Yes.\nRuns on ARM?,{arm}\n"
+    write(tmp_path / "qa.csv", rows.format(arm="Not yet."))
+    first = ingester.ingest_paths([tmp_path])
+    assert len(first.added) == 3 and not first.failed
+    write(tmp_path / "qa.csv", rows.format(arm="Yes: on Kunpeng 920."))
+    second = ingester.ingest_paths([tmp_path])
+    assert (len(second.updated), len(second.unchanged), second.added) == (1, 2, []), second
+    with Session(engine) as session:
+        arm = resolve_document(session, second.updated[0])
+        assert (arm.title, arm.current_version) == ("Runs on ARM?", 2)
+
+
+def test_an_unreadable_file_is_reported_and_the_rest_goes_on(
+    ingester: Ingester, engine: Engine, tmp_path: Path
+) -> None:
+    """A file the system fails to read (here a link to /proc/self/mem, which fails with EIO
+    even for root) is one failure in the report, not the end of the run."""
+    note(tmp_path, "readable")
+    (tmp_path / "unreadable.md").symlink_to("/proc/self/mem")
+    report = ingester.ingest_paths([tmp_path])
+    assert report.added == ["readable"]
+    assert [f["path"] for f in report.failed] == ["unreadable.md"]
+    assert "cannot read the file: Input/output error" in report.failed[0]["error"]
