@@ -6,7 +6,10 @@
   separator) stay whole and unstemmed. `-` and `_` are dropped, so `X-200`, `x_200` and `x200`
   all give `x200` while `X-2000` gives `x2000`; dots stay (`v2.3`, `10.0.0.1`). Parts of a
   hyphenated code of two or more characters that hold a letter are emitted too (`S5720-28X`
-  gives `s572028x`, `s5720`, `28x`); `X-200` gives only `x200`.
+  gives `s572028x`, `s5720`, `28x`); `X-200` gives only `x200`. A code that starts with a
+  number of four or more digits that is not a year gives that number too, so standards cited
+  with their year are found by their number (`GB/T 22239-2019` gives `222392019` and `22239`;
+  `2026-10-01` gives no `2026`).
 - A word followed by a number (`ISO 27001`, `Windows 11`) also gives the two joined
   (`iso27001`), so `ISO 27001` and `ISO27001` match.
 - Chinese runs are segmented by jieba in search mode (words and their sub-words), less stop
@@ -107,6 +110,8 @@ def _add_code(piece: str, tokens: list[str], words: list[str]) -> None:
         return
     parts = _JOINERS.split(piece)
     tokens.append("".join(parts))
+    if _is_standard_number(parts[0]):
+        tokens.append(parts[0])
     for part in parts:
         if len(part) < 2 or part.isdigit():
             continue
@@ -115,6 +120,10 @@ def _add_code(piece: str, tokens: list[str], words: list[str]) -> None:
                 words.append(part)
         else:
             tokens.append(part)
+
+
+def _is_standard_number(part: str) -> bool:
+    return part.isdigit() and len(part) >= 4 and not (len(part) == 4 and 1900 <= int(part) < 2100)
 
 
 def _chinese_tokens(text: str) -> list[str]:

@@ -41,6 +41,13 @@ def test_hyphenated_code_keeps_its_lettered_parts() -> None:
     assert tokenize("S5720-28X") == ["s572028x", "s5720", "28x"]
 
 
+def test_a_standard_cited_with_its_year_is_found_by_its_number() -> None:
+    assert tokenize("GB/T 22239-2019") == ["222392019", "22239", "gb"]
+    assert "22239" in tokenize("符合 GB/T 22239-2019 三级要求")
+    assert tokenize("2026-10-01") == ["20261001"]
+    assert tokenize("R123-78") == ["r12378", "r123"]
+
+
 @pytest.mark.parametrize(
     ("text", "token"), [("v2.3", "v2.3"), ("10.0.0.1", "10.0.0.1"), ("R123-78.", "r12378")]
 )
