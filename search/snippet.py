@@ -14,6 +14,7 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _LATIN_WORD = re.compile(rf"[^\W_{_CJK}]+(?:[-_.][^\W_{_CJK}]+)*")
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _STEMMER = Stemmer.Stemmer("english")
+_MARKUP = re.compile(r"\*\*|__|`")
 
 
 def query_terms(query: str) -> frozenset[str]:
@@ -59,8 +60,9 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def make_snippet(text: str, terms: frozenset[str], width: int = WINDOW) -> str:
     """About `width` characters around the densest matches of the query's `terms`
-    (see `query_terms`), matched terms in **bold**."""
-    flat = " ".join(text.split())
+    (see `query_terms`), matched terms in **bold**. The chunk's own Markdown emphasis and
+    code marks are dropped first, so bold in a snippet always means a match."""
+    flat = " ".join(_MARKUP.sub("", text).split())
     spans = matched_spans(flat, terms)
     start = _best_window(spans, width, len(flat))
     end = min(len(flat), start + width)

@@ -26,3 +26,15 @@ def test_window_moves_to_the_matches_in_long_text() -> None:
 def test_no_terms_no_marks() -> None:
     assert matched_spans("anything at all", query_terms("the of and")) == []
     assert make_snippet("short text", frozenset()) == "short text"
+
+
+def test_bold_in_a_snippet_only_ever_marks_a_match() -> None:
+    text = "**GuardEye** pricing: `X-200` is sold **per appliance**."
+    assert (
+        make_snippet(text, query_terms("X-200"))
+        == "GuardEye pricing: **X-200** is sold per appliance."
+    )
+    assert (
+        make_snippet(text, query_terms("guardeye"))
+        == "**GuardEye** pricing: X-200 is sold per appliance."
+    )
