@@ -19,9 +19,11 @@ from sqlmodel import Session
 from ingest.parsed import ParsedDocument
 from ingest.preparation import ChunkBudget, PreparedDocument, prepare
 from ingest.readers import read_document
+from kb.access import Viewer, can_see
 from kb.errors import Conflict, DocumentFormatError, InvalidInput, PayloadTooLarge, VersionConflict
 from kb.models import Document, DocumentVersion
-from kb.store import SaveResult, find_by_source_id, get_version, save_draft
+from kb.people import OWNER_ROLES, find_person
+from kb.store import SaveResult, find_by_source_id, get_version, grants_of, save_draft
 
 SOURCE_PREFIX = "api"
 SLUG_CHARS = 48
@@ -45,15 +47,21 @@ def new_source_id(title: str) -> str:
 
 
 def contribute(
-    session: Session, budget: ChunkBudget, contribution: Contribution, *, author: str
+    session: Session,
+    budget: ChunkBudget,
+    contribution: Contribution,
+    *,
+    author: str,
+    viewer: Viewer | None = None,
 ) -> SaveResult:
     """Create a new document (its id taken from `fields["id"]` or made from the title)."""
     fields = {"owner": author, **contribution.fields}
     source_id = str(fields.get("id") or new_source_id(str(fields.get("title") or "")))
     fields["id"] = source_id
-    _check_new_id(session, source_id)
+    _check_new_id(session, source_id, viewer)
     parsed = ParsedDocument(contribution.text or "", fields, origin="request body")
     prepared = prepare(parsed, budget, default_id=source_id, default_title=source_id)
+    check_owner(session, prepared.draft.owner)
     return save_draft(
         session,
         prepared.draft,
@@ -99,6 +107,8 @@ def revise(
     fields["id"] = document.source_id
     parsed = ParsedDocument(text, fields, origin=f"document {document.id}")
     prepared = prepare(parsed, budget, default_id=document.source_id, default_title=current.title)
+    if "owner" in contribution.fields:
+        check_owner(session, prepared.draft.owner)
     try:
         return save_draft(
             session,
@@ -161,29 +171,62 @@ def read_upload(
 
 
 def store_upload(
-    session: Session, prepared: list[PreparedDocument], *, author: str, change_note: str | None
+    session: Session,
+    prepared: list[PreparedDocument],
+    *,
+    author: str,
+    change_note: str | None,
+    viewer: Viewer | None = None,
 ) -> list[SaveResult]:
     results = []
     for item in prepared:
-        _check_new_id(session, item.draft.source_id)
+        _check_new_id(session, item.draft.source_id, viewer)
+        check_owner(session, item.draft.owner)
         results.append(
             save_draft(session, item.draft, item.chunks, author=author, change_note=change_note)
         )
     return results
 
 
-def _check_new_id(session: Session, source_id: str) -> None:
+def check_owner(session: Session, owner: str | None) -> None:
+    """A contributed document's owner must be someone who can keep it up to date."""
+    if owner is None:
+        return
+    person = find_person(session, owner)
+    if person is None or person.disabled or person.role not in OWNER_ROLES:
+        state = (
+            "not a kb user"
+            if person is None
+            else "disabled"
+            if person.disabled
+            else (f"a {person.role}, who cannot update documents")
+        )
+        raise InvalidInput(
+            f"owner '{owner}' is {state}; name an active contributor or manager "
+            "(see `kb users list`)"
+        )
+
+
+def _check_new_id(session: Session, source_id: str, viewer: Viewer | None) -> None:
     if source_id.isdigit():
         raise InvalidInput(
             f"id '{source_id}' is all digits and would be taken for a numeric document id; "
             "use a name such as 'qa/sla-2025'"
         )
     existing = find_by_source_id(session, source_id)
-    if existing is not None:
-        raise Conflict(
-            f"a document with id '{source_id}' already exists; choose another id, or change "
-            "that document with PUT /documents/{id} and base_version"
-        )
+    if existing is None:
+        return
+    assert existing.id is not None
+    grants = frozenset(grants_of(session, [existing.id]).get(existing.id, ()))
+    visible = can_see(
+        viewer, confidentiality=existing.confidentiality, owner=existing.owner, grants=grants
+    )
+    if not visible:  # say no more than that the id is taken
+        raise Conflict(f"id '{source_id}' is not available; choose another id")
+    raise Conflict(
+        f"a document with id '{source_id}' already exists; choose another id, or change "
+        "that document with PUT /documents/{id} and base_version"
+    )
 
 
 def _check_unique(prepared: list[PreparedDocument]) -> None:

@@ -12,7 +12,7 @@ from kb.clock import utcnow
 from kb.errors import InvalidInput, NotFound
 from kb.events import record_event
 from kb.models import Document
-from kb.people import find_person
+from kb.people import OWNER_ROLES, find_person
 
 
 @dataclass
@@ -92,4 +92,9 @@ def _check_successor(session: Session, leaver: str, successor: str) -> None:
     if person.disabled:
         raise InvalidInput(
             f"'{successor}' is disabled and cannot own documents; choose an active successor"
+        )
+    if person.role not in OWNER_ROLES:
+        raise InvalidInput(
+            f"'{successor}' has role '{person.role}' and cannot update documents; choose a "
+            f"successor who is a {' or '.join(OWNER_ROLES)}"
         )

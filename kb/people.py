@@ -14,6 +14,8 @@ from kb.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from kb.models import ROLES, Person
 
 TOKEN_PREFIX = "kb_"
+# Who may own documents: the roles that can update them.
+OWNER_ROLES = ("contributor", "manager")
 
 
 def hash_token(token: str) -> str:

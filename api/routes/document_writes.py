@@ -96,7 +96,13 @@ def create_document(
         change_note=body.change_note,
     )
     with transaction(context.engine) as session:
-        result = contribute(session, context.ingester.budget, contribution, author=person.name)
+        result = contribute(
+            session,
+            context.ingester.budget,
+            contribution,
+            author=person.name,
+            viewer=viewer_of(person),
+        )
     make_searchable(context)
     return with_near_duplicates([saved(result)], person, context)[0]
 
@@ -129,7 +135,13 @@ def upload_documents(
         max_bytes=limit,
     )
     with transaction(context.engine) as session:
-        results = store_upload(session, prepared, author=person.name, change_note=change_note)
+        results = store_upload(
+            session,
+            prepared,
+            author=person.name,
+            change_note=change_note,
+            viewer=viewer_of(person),
+        )
     make_searchable(context)
     return DocumentUploaded(
         documents=with_near_duplicates([saved(r) for r in results], person, context)

@@ -241,3 +241,21 @@ def test_opening_it_up_does_not_open_the_versions_written_while_confidential(
         "/search", json={"query": SECRET_WORD, "history": True}, headers=grantee
     ).json()["results"]
     assert any(SECRET_WORD in hit["snippet"].replace("**", "") for hit in grantee_history)
+
+
+def test_taking_its_id_answers_409_without_confirming_the_document(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    create(client, people["li.na"], **{**SECRET, "id": "secret/price-floor"})
+    probe = {"title": "Probe", "kind": "product_note", "text": "x", "id": "secret/price-floor"}
+    message = assert_error(
+        client.post("/documents", json=probe, headers=people["zhang.wei"]), 409, "conflict"
+    )["message"]
+    assert "not available" in message and "exists" not in message
+    create(client, people["zhang.wei"], **{**probe, "id": "open/note"})
+    message = assert_error(
+        client.post("/documents", json={**probe, "id": "open/note"}, headers=people["li.na"]),
+        409,
+        "conflict",
+    )["message"]
+    assert "already exists" in message

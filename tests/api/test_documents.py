@@ -54,6 +54,29 @@ def test_given_id_owner_and_chinese_title(client: TestClient, people: dict[str, 
     assert given["source_id"] == "qa/sla-datahub"
 
 
+@pytest.mark.parametrize(
+    ("owner", "why"),
+    [("nobody.here", "not a kb user"), ("chen.jie", "a reader"), ("proposal-tool", "a service")],
+)
+def test_an_owner_who_cannot_keep_the_document_is_refused(
+    client: TestClient, people: dict[str, Headers], owner: str, why: str
+) -> None:
+    response = client.post("/documents", json={**QA, "owner": owner}, headers=people["li.na"])
+    assert why in assert_error(response, 422, "invalid_input")["message"]
+    saved = create(client, people["li.na"], **QA)
+    update = {"base_version": 1, "owner": owner}
+    response = client.put(f"/documents/{saved['id']}", json=update, headers=people["li.na"])
+    assert why in assert_error(response, 422, "invalid_input")["message"]
+    upload = client.post(
+        "/documents/upload",
+        files={"file": ("note.md", b"# Note\n\nText.", "text/markdown")},
+        data={"owner": owner},
+        headers=people["li.na"],
+    )
+    assert why in assert_error(upload, 422, "invalid_input")["message"]
+    assert client.get("/documents", headers=people["li.na"]).json()["total"] == 1
+
+
 def test_an_existing_or_numeric_id_is_refused(
     client: TestClient, people: dict[str, Headers]
 ) -> None:

@@ -74,6 +74,7 @@ def test_handover_without_disable(
         ("liu.yang", {"to": "liu.yang"}, 422, "invalid_input"),
         ("liu.yang", {}, 422, "invalid_input"),
         ("liu.yang", {"to": "li.na", "disabel": True}, 422, "invalid_input"),
+        ("liu.yang", {"to": "sun.hao"}, 422, "invalid_input"),  # a reader cannot update
         ("nobody", {"to": "li.na"}, 404, "not_found"),
     ],
 )
