@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from api.deps import ContextDep, Contributor, Manager
@@ -17,6 +18,7 @@ from api.routes.documents import visible_document
 from api.schemas.base import Confidentiality, Kind
 from api.schemas.documents import (
     DocumentCreate,
+    DocumentFields,
     DocumentSaved,
     DocumentUpdate,
     DocumentUploaded,
@@ -25,7 +27,7 @@ from api.schemas.documents import (
 )
 from ingest.contributions import Contribution, contribute, read_upload, revise, store_upload
 from kb.db import transaction
-from kb.errors import Forbidden
+from kb.errors import Forbidden, InvalidInput
 from kb.models import Document, Person
 from kb.people import viewer_of
 from kb.store import (
@@ -107,7 +109,34 @@ def create_document(
     return with_near_duplicates([saved(result)], person, context)[0]
 
 
-@router.post("/documents/upload", status_code=201)
+UPLOAD_FORM_FIELDS = {"file", "kind", "owner", "confidentiality", "metadata", "change_note"}
+
+
+async def only_known_form_fields(request: Request) -> None:
+    """A misspelt form field is a 422 that names it, as a misspelt JSON field is."""
+    unknown = sorted(set((await request.form()).keys()) - UPLOAD_FORM_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            f"unknown form field(s) {', '.join(unknown)}; the upload takes "
+            f"{', '.join(sorted(UPLOAD_FORM_FIELDS))}"
+        )
+
+
+def upload_metadata(raw: str | None) -> dict[str, Any]:
+    """The `metadata` form field: a JSON object of the fields front matter takes."""
+    if not raw:
+        return {}
+    try:
+        fields = DocumentFields.model_validate_json(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'metadata'}: {e['msg']}" for e in exc.errors()
+        )
+        raise InvalidInput(f"metadata: {problems}") from None
+    return fields.model_dump(mode="json", exclude_none=True, exclude={"change_note"})
+
+
+@router.post("/documents/upload", status_code=201, dependencies=[Depends(only_known_form_fields)])
 def upload_documents(
     file: UploadFile,
     person: Contributor,
@@ -115,17 +144,22 @@ def upload_documents(
     kind: Annotated[Kind | None, Form()] = None,
     owner: Annotated[str | None, Form()] = None,
     confidentiality: Annotated[Confidentiality | None, Form()] = None,
+    metadata: Annotated[
+        str | None,
+        Form(
+            description='JSON object of front-matter fields, e.g. {"competitor": "华为云", '
+            '"source": "客户访谈", "observed": "2026-11-02"}'
+        ),
+    ] = None,
     change_note: Annotated[str | None, Form()] = None,
 ) -> DocumentUploaded:
     """A file of any format ingest reads; a CSV or JSONL file may hold several documents.
-    All of them are stored, or none (a bad record fails the whole upload)."""
+    All of them are stored, or none (a bad record fails the whole upload). Form fields, and
+    the fields in `metadata`, apply to every document in the file."""
     limit = context.settings.max_file_bytes
     data = file.file.read(limit + 1)
-    overrides = {
-        k: v
-        for k, v in (("kind", kind), ("owner", owner), ("confidentiality", confidentiality))
-        if v
-    }
+    given = (("kind", kind), ("owner", owner), ("confidentiality", confidentiality))
+    overrides = {**upload_metadata(metadata), **{k: v for k, v in given if v}}
     prepared = read_upload(
         context.ingester.budget,
         data,

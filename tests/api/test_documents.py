@@ -252,6 +252,47 @@ def test_upload_markdown(client: TestClient, people: dict[str, Headers]) -> None
     assert doc["metadata"]["question"] == "Does X-200 support immutable snapshots?"
 
 
+def test_upload_of_competitor_intel_carries_its_fields_as_metadata(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    """A Word or text file has no front matter: the kind's own fields come in `metadata`."""
+    intel = {"competitor": "华为云", "source": "客户访谈", "observed": "2026-11-02"}
+    response = client.post(
+        "/documents/upload",
+        headers=people["li.na"],
+        files={"file": ("huawei.txt", "华为云 DataArts 报价下调三成。".encode(), "text/plain")},
+        data={"kind": "competitor_intel", "metadata": json.dumps(intel, ensure_ascii=False)},
+    )
+    assert response.status_code == 201, response.text
+    [saved] = response.json()["documents"]
+    doc = client.get(f"/documents/{saved['id']}", headers=people["li.na"]).json()
+    assert doc["kind"] == "competitor_intel"
+    assert {k: doc["metadata"][k] for k in intel} == intel
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"colour": "red"}, "unknown form field(s) colour"),
+        ({"metadata": "{not json"}, "metadata: "),
+        ({"metadata": '{"competitr": "x"}'}, "metadata: competitr: Extra inputs"),
+        ({"metadata": '{"observed": "yesterday"}'}, "metadata: observed: "),
+    ],
+)
+def test_bad_upload_form_fields_are_422_and_write_nothing(
+    client: TestClient, people: dict[str, Headers], data: dict[str, str], message: str
+) -> None:
+    before = row_counts(client)
+    response = client.post(
+        "/documents/upload",
+        headers=people["li.na"],
+        files={"file": ("x200-snapshots.md", MARKDOWN.encode(), "text/markdown")},
+        data=data,
+    )
+    assert message in assert_error(response, 422, "invalid_input")["message"]
+    assert row_counts(client) == before
+
+
 def test_upload_csv_makes_one_document_per_row(
     client: TestClient, people: dict[str, Headers]
 ) -> None:
