@@ -14,7 +14,15 @@ from sqlmodel import Session, col, select
 
 from kb.access import Viewer, can_see
 from kb.errors import InvalidInput
-from kb.models import Bid, Chunk, Document, DocumentVersion
+from kb.models import (
+    CONFIDENTIALITY,
+    KINDS,
+    OUTCOMES,
+    Bid,
+    Chunk,
+    Document,
+    DocumentVersion,
+)
 from kb.store import grants_of
 
 LIST_FILTERS = {"product": "products", "competitor": "competitors", "tag": "tags"}
@@ -25,6 +33,11 @@ DATE_FILTERS = {
     "updated_before": ("before", "updated_at"),
     "date_after": ("after", "content_date"),
     "date_before": ("before", "content_date"),
+}
+CLOSED_FILTERS: dict[str, tuple[str, ...]] = {
+    "kind": KINDS,
+    "outcome": OUTCOMES,
+    "confidentiality": CONFIDENTIALITY,
 }
 FILTER_KEYS = (
     *LIST_FILTERS,
@@ -91,6 +104,7 @@ def parse_filters(filters: Mapping[str, Any]) -> list[Any]:
         if raw is None or raw == "" or raw == []:
             continue
         wanted = {str(v).strip().lower() for v in (raw if isinstance(raw, list) else [raw])}
+        _check_choices(key, wanted)
         if key in LIST_FILTERS or key in LIST_FILTERS.values():
             name = LIST_FILTERS.get(key, key)
             checks.append(_list_check(name, wanted))
@@ -107,6 +121,16 @@ def parse_filters(filters: Mapping[str, Any]) -> list[Any]:
                 f"unknown filter '{key}'; known filters: {', '.join(sorted(set(FILTER_KEYS)))}"
             )
     return checks
+
+
+def _check_choices(key: str, wanted: set[str]) -> None:
+    """A value a closed filter can never take is a mistake to name, not an empty result."""
+    choices = CLOSED_FILTERS.get(key)
+    unknown = sorted(wanted - set(choices)) if choices else []
+    if unknown:
+        raise InvalidInput(
+            f"filter '{key}' has no value '{unknown[0]}'; use one of {', '.join(choices or ())}"
+        )
 
 
 def _list_check(name: str, wanted: set[str]) -> Any:

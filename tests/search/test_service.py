@@ -155,6 +155,10 @@ def test_bad_requests_are_rejected_with_clear_messages(kb_context: Context) -> N
         kb_context.search.search("x", filters={"date_after": ["2026-01-01", "2026-02-01"]})
     with pytest.raises(InvalidInput, match="'date_before' needs a date YYYY-MM-DD"):
         kb_context.search.search("x", filters={"date_before": "2026-13-01"})
+    with pytest.raises(InvalidInput, match="filter 'kind' has no value 'memo'; use one of"):
+        kb_context.search.search("x", filters={"kind": ["qa", "memo"]})
+    with pytest.raises(InvalidInput, match="filter 'outcome' has no value 'maybe'"):
+        kb_context.search.search("x", filters={"outcome": "maybe"})
     with pytest.raises(InvalidInput, match="query is empty"):
         kb_context.search.search("   ")
 
