@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api.context import Context
+from api.deps import only_known_query_parameters
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.routes import (
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
         version=VERSION,
         description="Knowledge base for presales teams: search, reuse suggestions, "
         "contributions and freshness audits.",
+        dependencies=[Depends(only_known_query_parameters)],
     )
     app.state.context = context
     app.add_middleware(BodySizeLimit, max_bytes=context.settings.max_request_bytes)

@@ -6,10 +6,12 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from sqlmodel import Session
 
 from api.context import Context
 from kb.access import Viewer
+from kb.errors import InvalidInput
 from kb.models import Person
 from kb.people import authenticate, require_role, viewer_of
 
@@ -64,3 +66,27 @@ ServiceOrManager = Annotated[Person, Depends(require("service", "manager"))]
 
 def viewer(person: CurrentPerson) -> Viewer:
     return viewer_of(person)
+
+
+def only_known_query_parameters(request: Request) -> None:
+    """A query parameter the route does not take is a 422 that names it, not silently ignored
+    (`GET /documents?outcome=won` would otherwise list everything)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _query_parameters(dependant)
+    unknown = sorted(set(request.query_params.keys()) - known)
+    if unknown:
+        takes = ", ".join(sorted(known)) or "none"
+        raise InvalidInput(
+            f"unknown query parameter(s) {', '.join(unknown)}; this endpoint takes: {takes}"
+        )
+
+
+def _query_parameters(dependant: Dependant) -> set[str]:
+    """The names of the query parameters a route and its dependencies take."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_parameters(sub)
+    return names

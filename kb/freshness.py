@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from kb.access import Viewer, can_see
+from kb.clock import utcnow
 from kb.errors import InvalidInput
 from kb.models import KINDS, STATUSES, Document, Grant, Person, Reuse
 
@@ -52,6 +53,11 @@ def interval_days(document: Document) -> int | None:
     if isinstance(override, int) and not isinstance(override, bool) and override > 0:
         return override
     return REVIEW_INTERVALS.get(document.kind)
+
+
+def audit_time(day: date | None) -> datetime:
+    """The moment an audit looks from: the start of `day`, or now."""
+    return datetime.combine(day, datetime.min.time()) if day else utcnow()
 
 
 def last_verified(document: Document) -> datetime:

@@ -5,7 +5,6 @@ The CLI runs locally with full access: it sees every document and may review any
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -14,10 +13,15 @@ from sqlmodel import Session
 from api.cli import app
 from api.commands.context import context
 from api.commands.output import print_csv, print_json, print_table
-from kb.clock import utcnow
 from kb.contributions import METRICS, contributions, parse_day
 from kb.db import transaction
-from kb.freshness import AUDIT_COLUMNS, archive_candidates, audit_freshness, status_counts
+from kb.freshness import (
+    AUDIT_COLUMNS,
+    archive_candidates,
+    audit_freshness,
+    audit_time,
+    status_counts,
+)
 from kb.handover import hand_over
 from kb.review import review_document
 from kb.store import resolve_document
@@ -92,8 +96,7 @@ def audit(
     as_csv: CsvFlag = False,
 ) -> None:
     """Freshness of documents, worst first: fresh, due soon, stale or unowned."""
-    day = parse_day(as_of, "as-of")
-    now = datetime.combine(day, datetime.min.time()) if day else utcnow()
+    now = audit_time(parse_day(as_of, "as-of"))
     ctx = context()
     with Session(ctx.engine) as session:
         if archive:

@@ -9,11 +9,11 @@ from fastapi import APIRouter
 from api.deps import ContextDep, CurrentPerson, Manager, Reader, SessionDep
 from api.routes.documents import visible_document
 from api.schemas.governance import HandoverCreate, ReviewCreate
-from kb.clock import utcnow
 from kb.contributions import contributions, parse_day
 from kb.freshness import (
     archive_candidates,
     audit_freshness,
+    audit_time,
     freshness_of,
     owner_is_active,
     status_counts,
@@ -52,9 +52,11 @@ def get_freshness_audit(
     kind: str | None = None,
     status: str | None = None,
     document_status: str = "active",
+    as_of: str | None = None,
 ) -> dict[str, Any]:
-    """Every audited document's freshness, worst first (managers)."""
-    now = utcnow()
+    """Every audited document's freshness, worst first (managers); `as_of` (YYYY-MM-DD)
+    audits as of the start of that day instead of now."""
+    now = audit_time(parse_day(as_of, "as_of"))
     rows = audit_freshness(
         session,
         now=now,
@@ -74,9 +76,11 @@ def get_freshness_audit(
 
 
 @router.get("/audit/archive-candidates")
-def get_archive_candidates(session: SessionDep, person: Manager) -> dict[str, Any]:
+def get_archive_candidates(
+    session: SessionDep, person: Manager, as_of: str | None = None
+) -> dict[str, Any]:
     """Documents unverified, unused and unread for more than two review intervals (managers)."""
-    now = utcnow()
+    now = audit_time(parse_day(as_of, "as_of"))
     rows = archive_candidates(session, now=now, viewer=viewer_of(person))
     return {"now": now.isoformat(), "documents": [row.as_dict() for row in rows]}
 

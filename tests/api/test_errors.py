@@ -140,3 +140,16 @@ def test_an_unexpected_error_still_has_the_error_shape(
         "/documents", headers=reader
     )
     assert_error(response, 500, "internal_error")
+
+
+@pytest.mark.parametrize(
+    ("path", "unknown"),
+    [("/documents?outcome=won", "outcome"), ("/contributions?from=2026-01-01", "from")],
+)
+def test_unknown_query_parameters_are_422_naming_them(
+    client: TestClient, people: dict[str, Headers], path: str, unknown: str
+) -> None:
+    """Ignoring them would answer a different question than the one asked."""
+    response = client.get(path, headers=people["wang.min"])
+    message = assert_error(response, 422, "invalid_input")["message"]
+    assert f"unknown query parameter(s) {unknown}" in message and "this endpoint takes" in message

@@ -68,8 +68,27 @@ def test_audit_filters(client: TestClient, tokens: dict[str, Headers], library: 
     assert len(ids(document_status="all")) == 6
 
 
+def test_audit_as_of_a_day_ahead(
+    client: TestClient, tokens: dict[str, Headers], library: None
+) -> None:
+    """A year on, everything but the leaver's document (still unowned) is stale."""
+    day = (utcnow() + timedelta(days=365)).date().isoformat()
+    response = client.get("/audit/freshness", params={"as_of": day}, headers=tokens["boss"])
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["now"].startswith(day)
+    assert body["counts"] == {"fresh": 0, "due_soon": 0, "stale": 5, "unowned": 1}
+
+
 @pytest.mark.parametrize(
-    "params", [{"status": "mouldy"}, {"kind": "memo"}, {"document_status": "gone"}]
+    "params",
+    [
+        {"status": "mouldy"},
+        {"kind": "memo"},
+        {"document_status": "gone"},
+        {"as_of": "someday"},
+        {"owner_name": "li.na"},
+    ],
 )
 def test_bad_filters_are_422(
     client: TestClient, tokens: dict[str, Headers], params: dict[str, str]
