@@ -137,6 +137,7 @@ def record_outcome(
     bid = session.get(Bid, bid_ref)
     previous = bid.outcome if bid is not None else None
     if bid is None:
+        _check_known_bid(session, bid_ref)
         bid = Bid(ref=bid_ref, outcome=outcome)
     bid.outcome, bid.recorded_at, bid.recorded_by = outcome, now, recorded_by
     session.add(bid)
@@ -195,6 +196,22 @@ def bid_outcomes(session: Session, refs: Iterable[str]) -> dict[str, str]:
     for bid in session.exec(select(Bid).where(col(Bid.ref).in_(wanted))):
         found[bid.ref] = bid.outcome
     return found
+
+
+def _check_known_bid(session: Session, bid_ref: str) -> None:
+    """kb knows a bid from a reuse that named it, or from a document that names it (a
+    bid_result, or a proposal linked to its bid)."""
+    if session.exec(select(Reuse.id).where(Reuse.bid_ref == bid_ref).limit(1)).first():
+        return
+    documents = session.exec(
+        select(Document.meta).where(col(Document.kind).in_(("bid_result", "proposal")))
+    )
+    if any(str((meta or {}).get("bid") or "") == bid_ref for meta in documents):
+        return
+    raise NotFound(
+        f"no bid '{bid_ref}': record the reuse that went into it first (POST /reuse with "
+        "bid_ref), or add its bid_result document"
+    )
 
 
 def _ref(value: str | None, name: str) -> str:

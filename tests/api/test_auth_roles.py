@@ -107,7 +107,15 @@ def test_right_role_is_let_through(
     body: dict[str, Any] | None,
     status: int,
 ) -> None:
-    doc = create(client, people["li.na"], title="Backup appliance overview")
+    doc = create(
+        client,
+        people["li.na"],
+        title="BID-1 result",
+        kind="bid_result",
+        bid="BID-1",
+        customer="江北银行",
+        outcome="pending",
+    )
     kwargs: dict[str, Any] = {"headers": people[user]}
     if body is not None:
         kwargs["json"] = _fill(body, doc["id"])

@@ -101,6 +101,8 @@ def test_bad_reuse_requests_write_nothing(client: TestClient, people: dict[str, 
     assert_error(
         client.post("/bids/BID-1/outcome", json={"outcome": "maybe"}, headers=service), 422
     )
+    unknown = client.post("/bids/BID-9999/outcome", json={"outcome": "won"}, headers=service)
+    assert "no bid 'BID-9999'" in assert_error(unknown, 404, "not_found")["message"]
     assert row_counts(client) == before
 
 

@@ -75,8 +75,6 @@ def history(engine: Engine) -> Engine:
             note="checked",
             now=datetime(2026, 2, 28, 23, 59),
         )
-        record_outcome(session, "BID-1", "won")
-        record_outcome(session, "BID-3", "lost")
         reuse = [  # (version, user, bid, day): v1 by li.na, v2 by zhang.wei
             (1, "wang.fang", "BID-1", 3),
             (1, "chen.jie", "BID-2", 4),
@@ -95,6 +93,8 @@ def history(engine: Engine) -> Engine:
                 bid_ref=bid,
                 now=datetime(2026, 3, day, 12),
             )
+        record_outcome(session, "BID-1", "won")
+        record_outcome(session, "BID-3", "lost")
     return engine
 
 
