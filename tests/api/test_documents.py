@@ -353,3 +353,15 @@ def test_a_near_duplicate_contribution_is_flagged(
     second = create(client, people["zhang.wei"], **{**QA, "title": "DataHub Cloud SLA"})
     assert [d["document_id"] for d in second["near_duplicates"]] == [first["id"]]
     assert json.dumps(second)  # plain JSON
+    intel = {
+        "kind": "competitor_intel",
+        "competitor": "华为云",
+        "source": "客户访谈",
+        "observed": "2026-11-02",
+        "text": "华为云 DataArts 在城商行项目报价下调约三成，"
+        "并与 GaussDB 打包销售，交付周期承诺六周。",
+    }
+    chinese = create(client, people["li.na"], title="华为云报价下调", **intel)
+    copy = {**intel, "text": intel["text"].replace("约三成", "三成左右")}
+    again = create(client, people["zhang.wei"], title="华为云 DataArts 降价", **copy)
+    assert [d["document_id"] for d in again["near_duplicates"]] == [chinese["id"]]
