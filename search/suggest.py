@@ -24,6 +24,17 @@ from search.service import SearchService
 
 SUGGESTED_KINDS = ["proposal", "qa"]
 CANDIDATES = 60
+PER_DOCUMENT = 2  # at most this many sections of one document, so suggestions vary
+# Proposal section types, each with the headings that name it in Chinese and English: asking
+# for 解决方案 finds an English "Solution" section too.
+SECTION_TYPES = (
+    ("项目背景", "背景", "概述", "background", "overview", "context"),
+    ("需求分析", "需求", "requirements", "requirement", "needs"),
+    ("解决方案", "方案", "技术方案", "solution", "architecture", "approach"),
+    ("项目优势", "优势", "why us", "advantages", "differentiators", "benefits"),
+    ("实施计划", "实施", "交付", "delivery", "implementation", "plan", "timeline"),
+    ("商务报价", "报价", "商务", "commercials", "pricing", "price"),
+)
 # Weights of the quality signals (they sum to 1) and how far quality and context move a score.
 FRESHNESS_WEIGHT = 0.45
 OUTCOME_WEIGHT = 0.30
@@ -173,7 +184,21 @@ def suggest(
         if key not in best or found.score > best[key].score:
             best[key] = found
     ordered = sorted(best.values(), key=lambda s: (-s.score, -s.match, s.chunk.id or 0))
-    return ordered[: query.top_k]
+    return _varied(ordered, query.top_k)
+
+
+def _varied(ordered: list[Suggestion], top_k: int) -> list[Suggestion]:
+    """The first `top_k`, taking at most PER_DOCUMENT sections of any one document."""
+    taken: dict[int, int] = {}
+    chosen: list[Suggestion] = []
+    for suggestion in ordered:
+        document_id = suggestion.document.id or 0
+        if taken.get(document_id, 0) < PER_DOCUMENT:
+            taken[document_id] = taken.get(document_id, 0) + 1
+            chosen.append(suggestion)
+            if len(chosen) == top_k:
+                break
+    return chosen
 
 
 def context_match(query: SuggestionQuery, document: Document, chunk: Chunk) -> float:
@@ -192,8 +217,20 @@ def context_match(query: SuggestionQuery, document: Document, chunk: Chunk) -> f
         named = [*meta.get("competitors", []), meta.get("competitor")]
         checks.append(any(_same(query.competitor, c) for c in named))
     if query.section:
-        checks.append(query.section.strip().lower() in chunk.heading_path.lower())
+        heading = chunk.heading_path.lower()
+        checks.append(any(name in heading for name in section_names(query.section)))
     return sum(checks) / len(checks) if checks else 0.0
+
+
+def section_names(section: str) -> set[str]:
+    """The headings that name a section type: `section` itself and, when it is one of
+    SECTION_TYPES' names, every name of that type."""
+    wanted = section.strip().lower()
+    names = {wanted}
+    for names_of_type in SECTION_TYPES:
+        if wanted in names_of_type:
+            names.update(names_of_type)
+    return names
 
 
 def _same(wanted: str, value: Any) -> bool:

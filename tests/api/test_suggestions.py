@@ -157,3 +157,35 @@ def test_bad_suggestion_requests_are_422(client: TestClient, people: dict[str, H
     ):
         response = client.post("/suggestions", json=body, headers=people["zhao.lei"])
         assert response.status_code == 422, body
+
+
+def test_a_section_type_matches_its_heading_in_either_language(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    """Asking for 解决方案 prefers an English "Solution" section over an equally similar
+    "Background" one, and asking for "solution" prefers 解决方案."""
+    english = SECTION.replace("## 解决方案", "## Solution")
+    background = create(
+        client,
+        people["li.na"],
+        title="DR",
+        customer="A",
+        text=english.replace("Solution", "Background"),
+        **PROPOSAL,
+    )
+    solution = create(client, people["li.na"], title="DR", customer="B", text=english, **PROPOSAL)
+    found = suggest(client, people["zhao.lei"], text=DRAFT, section="解决方案")
+    assert [s["document_id"] for s in found] == [solution["id"], background["id"]]
+    found = suggest(client, people["zhao.lei"], text=DRAFT, section="Background")
+    assert [s["document_id"] for s in found] == [background["id"], solution["id"]]
+
+
+def test_no_more_than_two_sections_of_one_document(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    body = "\n\n".join(SECTION.replace("解决方案", f"方案 {n}") for n in range(4))
+    big = create(client, people["li.na"], title="灾备方案合集", customer="A", text=body, **PROPOSAL)
+    single = create(client, people["li.na"], title="灾备", customer="B", text=SECTION, **PROPOSAL)
+    found = suggest(client, people["zhao.lei"], text=DRAFT, top_k=5)
+    assert [s["document_id"] for s in found].count(big["id"]) == 2
+    assert single["id"] in {s["document_id"] for s in found}
