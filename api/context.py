@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +23,7 @@ class Context:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        configure_model_libraries(settings)
 
     @cached_property
     def engine(self) -> Engine:
@@ -62,3 +64,12 @@ class Context:
         embedder = self.embedder
         budget = ChunkBudget(embedder.count_tokens, embedder.max_tokens, embedder.count_tokens_many)
         return Ingester(self.engine, budget, max_file_bytes=self.settings.max_file_bytes)
+
+
+def configure_model_libraries(settings: Settings) -> None:
+    """Set what the Hugging Face libraries read from the environment (they read it when first
+    imported, which kb does only when a model is loaded): offline unless allowed, and no
+    progress bars of their own on every command."""
+    if settings.hub_offline:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     query_encoder: Literal["auto", "onnx", "torch"] = Field(
         "auto", description="how single queries are embedded; auto = ONNX Runtime when it fits"
     )
+    hub_offline: bool = Field(
+        True,
+        description="never contact the Hugging Face hub: models load from a local folder or "
+        "the local cache (set false to let KB_EMBEDDING_MODEL name a model to download)",
+    )
     max_file_bytes: int = Field(20_000_000, ge=1, description="largest file ingest accepts")
     max_request_bytes: int = Field(25_000_000, ge=1, description="largest HTTP request body")
     ann_threshold: int = Field(

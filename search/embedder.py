@@ -7,7 +7,6 @@ offline; `KB_EMBEDDING_MODEL` takes any sentence-transformers name or local path
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from functools import cached_property
@@ -106,7 +105,6 @@ class SentenceTransformerEmbedder:
 
     @cached_property
     def _model(self) -> Any:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
         try:
@@ -114,8 +112,8 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # the library raises many kinds; all mean "cannot load"
             raise ConfigurationError(
                 f"cannot load embedding model '{self.model_id}' ({exc.__class__.__name__}: {exc}); "
-                "set KB_EMBEDDING_MODEL to a sentence-transformers name in the local cache or a "
-                "local model folder"
+                "set KB_EMBEDDING_MODEL to a local model folder or a sentence-transformers name "
+                "in the local cache, or set KB_HUB_OFFLINE=false to let it be downloaded"
             ) from exc
 
     @cached_property

@@ -100,3 +100,9 @@ def test_sample_content_ingests_cleanly_and_audit_shows_every_status(kb: CliRunn
     assert {"fresh", "due_soon", "stale", "unowned"} <= statuses
     code, out, _ = run(kb, "check")
     assert code == 0 and out.strip().endswith("ok")
+
+
+def test_searching_an_empty_knowledge_base_says_so(kb: CliRunner) -> None:
+    code, out, err = run(kb, "search", "X-200")
+    assert code == 0 and out.strip() == "no results"
+    assert "holds no documents" in err and "kb ingest PATH" in err

@@ -37,7 +37,7 @@ def search(
             "-f",
             help="key=value, repeatable (kind, product, competitor, "
             "industry, customer, outcome, owner, tag, language, confidentiality, "
-            "updated_after, updated_before)",
+            "updated_after, updated_before, date_after, date_before)",
         ),
     ] = None,
     history: Annotated[
@@ -46,7 +46,8 @@ def search(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Search the knowledge base."""
-    hits = context().search.search(
+    ctx = context()
+    hits = ctx.search.search(
         query, top_k=top_k, mode=mode, filters=parse_filters(filter_ or []), history=history
     )
     if as_json:
@@ -54,6 +55,13 @@ def search(
         return
     if not hits:
         typer.echo("no results")
+        if not ctx.indexes.catalog.docs:
+            home = ctx.settings.home.resolve()
+            typer.echo(
+                f"note: the knowledge base in {home} holds no documents; ingest some with "
+                "`kb ingest PATH`, or point KB_HOME at the data folder you meant",
+                err=True,
+            )
     for rank, hit in enumerate(hits, 1):
         section = f" › {hit.section}" if hit.section else ""
         past = "" if hit.current else " (past version)"
