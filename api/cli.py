@@ -29,6 +29,3 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
 
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,5 @@
+"""`python -m api` runs the `kb` command."""
+
+from api.cli import main
+
+main()
