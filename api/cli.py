@@ -28,4 +28,3 @@ def main(argv: list[str] | None = None) -> None:
     except KBError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
-

@@ -10,13 +10,22 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+# BEIR ids are often all digits, which kb keeps for its own document numbers: documents are
+# ingested as `beir-<id>` and mapped back for scoring.
+ID_PREFIX = "beir-"
+
+
+def corpus_id(source_id: str) -> str:
+    """The BEIR corpus id of a document ingested by `read_corpus`."""
+    return source_id.removeprefix(ID_PREFIX)
+
 
 def read_corpus(folder: Path) -> Iterator[dict[str, str]]:
     with open(folder / "corpus.jsonl", encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
             yield {
-                "id": str(record["_id"]),
+                "id": ID_PREFIX + str(record["_id"]),
                 "title": record.get("title") or str(record["_id"]),
                 "text": record["text"],
             }

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.context import Context  # noqa: E402
 from bench.beir import (  # noqa: E402
+    corpus_id,
     mrr_at,
     ndcg_at,
     percentile,
@@ -63,7 +64,7 @@ def evaluate(
         start = time.perf_counter()
         hits = context.search.search(queries[query_id], top_k=100, mode=mode)
         latency.append((time.perf_counter() - start) * 1000)
-        ranked = [hit.source_id for hit in hits]
+        ranked = [corpus_id(hit.source_id) for hit in hits]
         ndcg.append(ndcg_at(ranked, relevant))
         recall.append(recall_at(ranked, relevant))
         mrr.append(mrr_at(ranked, relevant))

@@ -19,7 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.context import Context  # noqa: E402
-from bench.beir import ndcg_at, read_qrels, read_queries  # noqa: E402
+from bench.beir import corpus_id, ndcg_at, read_qrels, read_queries  # noqa: E402
 from kb.config import Settings  # noqa: E402
 from search.fusion import convex_combination, group_max, reciprocal_rank_fusion  # noqa: E402
 from search.tokenize import tokenize  # noqa: E402
@@ -38,7 +38,7 @@ def main() -> None:
     indexes = context.indexes
     indexes.ensure_current()
     queries, qrels = read_queries(args.dataset), read_qrels(args.dataset, args.split)
-    source = {d.id: d.source_id for d in indexes.catalog.docs.values()}
+    source = {d.id: corpus_id(d.source_id) for d in indexes.catalog.docs.values()}
     chunk_doc = indexes.catalog.chunk_doc
     runs: list[tuple[Ranking, Ranking, dict[str, int]]] = []
     for query_id, relevant in qrels.items():

@@ -208,11 +208,6 @@ def check_owner(session: Session, owner: str | None) -> None:
 
 
 def _check_new_id(session: Session, source_id: str, viewer: Viewer | None) -> None:
-    if source_id.isdigit():
-        raise InvalidInput(
-            f"id '{source_id}' is all digits and would be taken for a numeric document id; "
-            "use a name such as 'qa/sla-2025'"
-        )
     existing = find_by_source_id(session, source_id)
     if existing is None:
         return

@@ -101,6 +101,11 @@ def build_draft(
             f"(got '{meta['outcome']}')"
         )
     source_id = _text(fields.get("id"), "id", origin) or default_id
+    if source_id.isdigit():
+        raise DocumentFormatError(
+            f"{origin}: id '{source_id}' is all digits, which kb keeps for its own document "
+            f"numbers (`kb show 12` means document 12); give it a prefix, e.g. 'doc-{source_id}'"
+        )
     title = _text(fields.get("title"), "title", origin) or default_title
     return DocumentDraft(
         source_id=source_id,
