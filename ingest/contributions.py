@@ -19,11 +19,12 @@ from sqlmodel import Session
 from ingest.parsed import ParsedDocument
 from ingest.preparation import ChunkBudget, PreparedDocument, prepare
 from ingest.readers import read_document
-from kb.access import Viewer, can_see
+from kb.access import Viewer, can_see, grants_of
 from kb.errors import Conflict, DocumentFormatError, InvalidInput, PayloadTooLarge, VersionConflict
 from kb.models import Document, DocumentVersion
 from kb.people import OWNER_ROLES, find_person
-from kb.store import SaveResult, find_by_source_id, get_version, grants_of, save_draft
+from kb.store import SaveResult, find_by_source_id, save_draft
+from kb.versions import get_version
 
 SOURCE_PREFIX = "api"
 SLUG_CHARS = 48

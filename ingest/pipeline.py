@@ -23,14 +23,7 @@ from ingest.readers import SUFFIXES, read_document
 from kb.db import transaction
 from kb.errors import DocumentFormatError, KBError
 from kb.models import Document
-from kb.store import (
-    KnownSource,
-    SaveResult,
-    known_sources,
-    save_draft,
-    set_sources,
-    set_status,
-)
+from kb.store import KnownSource, SaveResult, known_sources, save_draft, set_sources, set_status
 
 SKIPPED_NAMES = {"readme.md", "readme.txt", "readme"}
 MULTI_RECORD_SUFFIXES = {".csv", ".jsonl"}

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from sqlmodel import Session, col, select
+
+from kb.models import Document, Grant
 
 LEVELS = ("public", "internal", "confidential")
 
@@ -39,3 +44,36 @@ def version_confidentiality(current: str, version_meta: Mapping[str, Any]) -> st
     written = str(version_meta.get("confidentiality", current))
     levels = [level if level in LEVELS else "confidential" for level in (current, written)]
     return max(levels, key=LEVELS.index)
+
+
+def grants_of(session: Session, ids: list[int] | None = None) -> dict[int, set[str]]:
+    """Principals granted on each document (`name` or `team:NAME`), for these ids or all."""
+    query = select(Grant)
+    if ids is not None:
+        query = query.where(col(Grant.document_id).in_(ids))
+    found: dict[int, set[str]] = defaultdict(set)
+    for grant in session.exec(query):
+        found[grant.document_id].add(grant.principal)
+    return found
+
+
+def hidden_documents(session: Session, viewer: Viewer | None) -> set[int]:
+    """Ids of the confidential documents `viewer` may not see (none for the local operator
+    or a manager): what listings, counts and audits leave out for them."""
+    if viewer is None or viewer.is_manager:
+        return set()
+    confidential = list(
+        session.exec(select(Document).where(Document.confidentiality == "confidential"))
+    )
+    grants = grants_of(session, [d.id for d in confidential if d.id is not None])
+    return {
+        d.id
+        for d in confidential
+        if d.id is not None
+        and not can_see(
+            viewer,
+            confidentiality=d.confidentiality,
+            owner=d.owner,
+            grants=frozenset(grants.get(d.id, ())),
+        )
+    }

@@ -22,11 +22,10 @@ from typing import Any
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
-from kb.access import Viewer, can_see
+from kb.access import Viewer, hidden_documents
 from kb.errors import InvalidInput
 from kb.models import Document, DocumentVersion, Event, Person, Reuse
 from kb.reuse import bid_outcomes
-from kb.store import grants_of
 
 GROUPS = ("person", "team", "kind")
 METRICS = (
@@ -103,7 +102,7 @@ def contributions(
     period = DateRange(since, until)
     teams = {p.name: p.team for p in session.exec(select(Person))}
     counts: dict[str | None, Counter[str]] = defaultdict(Counter)
-    hidden = _hidden_documents(session, viewer)
+    hidden = hidden_documents(session, viewer)
     for person, kind, metric in _facts(session, period, hidden):
         key = {"person": person, "team": teams.get(person or ""), "kind": kind}[group_by]
         counts[key][metric] += 1
@@ -115,27 +114,6 @@ def contributions(
         row.update({metric: counts[key].get(metric, 0) for metric in METRICS})
         rows.append(row)
     return rows
-
-
-def _hidden_documents(session: Session, viewer: Viewer | None) -> set[int]:
-    """Ids of confidential documents the viewer may not see."""
-    if viewer is None or viewer.is_manager:
-        return set()
-    confidential = list(
-        session.exec(select(Document).where(Document.confidentiality == "confidential"))
-    )
-    grants = grants_of(session, [d.id for d in confidential if d.id is not None])
-    return {
-        d.id
-        for d in confidential
-        if d.id is not None
-        and not can_see(
-            viewer,
-            confidentiality=d.confidentiality,
-            owner=d.owner,
-            grants=frozenset(grants.get(d.id, ())),
-        )
-    }
 
 
 def _facts(

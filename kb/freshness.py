@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from kb.access import Viewer, can_see
+from kb.access import Viewer, hidden_documents
 from kb.clock import utcnow
 from kb.errors import InvalidInput
-from kb.models import KINDS, STATUSES, Document, Grant, Person, Reuse
+from kb.models import KINDS, STATUSES, Document, Person, Reuse
 
 REVIEW_INTERVALS: dict[str, int | None] = {
     "competitor_intel": 90,
@@ -114,6 +114,20 @@ class AuditRow:
     document_status: str
     freshness: Freshness
 
+    @classmethod
+    def of(cls, document: Document, team: str | None, freshness: Freshness) -> AuditRow:
+        assert document.id is not None
+        return cls(
+            document.id,
+            document.source_id,
+            document.title,
+            document.kind,
+            document.owner,
+            team,
+            document.status,
+            freshness,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in asdict(self).items() if k != "freshness"}
         return {**data, **self.freshness.as_dict()}
@@ -157,6 +171,27 @@ def audit_freshness(
     document_status = _check_filters(kind, status, document_status)
     if status in STATUSES:
         document_status, status = status, None
+    people = {p.name: p for p in session.exec(select(Person))}
+    hidden = hidden_documents(session, viewer)
+    rows: list[AuditRow] = []
+    for document in session.exec(_audited(document_status, kind, owner)):
+        assert document.id is not None
+        person = people.get(document.owner or "")
+        owner_team = person.team if person else None
+        if (team and owner_team != team) or document.id in hidden:
+            continue
+        found = freshness_of(
+            document, now=now, owner_active=_active(person), due_soon_days=due_soon_days
+        )
+        if status and found.status != status:
+            continue
+        rows.append(AuditRow.of(document, owner_team, found))
+    rows.sort(key=lambda r: (r.freshness.score, -r.freshness.days_overdue, r.document_id))
+    return rows
+
+
+def _audited(document_status: str | None, kind: str | None, owner: str | None) -> Any:
+    """The query for the documents an audit looks at."""
     query = select(Document).order_by(col(Document.id))
     if document_status is not None:
         query = query.where(Document.status == document_status)
@@ -164,41 +199,7 @@ def audit_freshness(
         query = query.where(Document.kind == kind)
     if owner:
         query = query.where(Document.owner == owner)
-    people = {p.name: p for p in session.exec(select(Person))}
-    grants = _grants(session) if viewer is not None and not viewer.is_manager else {}
-    rows: list[AuditRow] = []
-    for document in session.exec(query):
-        assert document.id is not None
-        person = people.get(document.owner or "")
-        owner_team = person.team if person else None
-        if team and owner_team != team:
-            continue
-        if not can_see(
-            viewer,
-            confidentiality=document.confidentiality,
-            owner=document.owner,
-            grants=grants.get(document.id, frozenset()),
-        ):
-            continue
-        found = freshness_of(
-            document, now=now, owner_active=_active(person), due_soon_days=due_soon_days
-        )
-        if status and found.status != status:
-            continue
-        rows.append(
-            AuditRow(
-                document.id,
-                document.source_id,
-                document.title,
-                document.kind,
-                document.owner,
-                owner_team,
-                document.status,
-                found,
-            )
-        )
-    rows.sort(key=lambda r: (r.freshness.score, -r.freshness.days_overdue, r.document_id))
-    return rows
+    return query
 
 
 def archive_candidates(
@@ -241,13 +242,6 @@ def owner_is_active(session: Session, owner: str | None) -> bool:
 
 def _active(person: Person | None) -> bool:
     return person is not None and not person.disabled
-
-
-def _grants(session: Session) -> dict[int, frozenset[str]]:
-    found: dict[int, set[str]] = defaultdict(set)
-    for grant in session.exec(select(Grant)):
-        found[grant.document_id].add(grant.principal)
-    return {k: frozenset(v) for k, v in found.items()}
 
 
 def _check_filters(kind: str | None, status: str | None, document_status: str | None) -> str | None:

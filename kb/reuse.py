@@ -18,7 +18,8 @@ from kb.clock import utcnow
 from kb.errors import InvalidInput, NotFound
 from kb.events import record_event
 from kb.models import OUTCOMES, Bid, Chunk, Document, DocumentVersion, Reuse
-from kb.store import get_version, row_id
+from kb.store import row_id
+from kb.versions import get_version
 
 MAX_REF_CHARS = 200
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -17,6 +15,7 @@ from kb.documents import DATE_FIELDS, DocumentDraft
 from kb.errors import NotFound
 from kb.events import record_event
 from kb.models import Chunk, Document, DocumentVersion, Grant, embedding_text
+from kb.versions import get_version
 
 Outcome = Literal["added", "updated", "unchanged"]
 HEADING_SEPARATOR = " > "
@@ -104,17 +103,6 @@ def known_sources(session: Session) -> dict[str, KnownSource]:
         .where(col(DocumentVersion.number) == col(Document.current_version))
     )
     return {row[0]: KnownSource(*row[1:]) for row in rows}
-
-
-def grants_of(session: Session, ids: list[int] | None = None) -> dict[int, set[str]]:
-    """Principals granted on each document (`name` or `team:NAME`), for these ids or all."""
-    query = select(Grant)
-    if ids is not None:
-        query = query.where(col(Grant.document_id).in_(ids))
-    found: dict[int, set[str]] = defaultdict(set)
-    for grant in session.exec(query):
-        found[grant.document_id].add(grant.principal)
-    return found
 
 
 def set_sources(session: Session, sources: dict[str, tuple[str, str]]) -> None:
@@ -308,55 +296,6 @@ def _sync_grants(
         session.add(Grant(document_id=document.id, principal=principal))
     for principal in set(existing) - wanted:
         session.delete(existing[principal])
-
-
-def get_version(session: Session, document: Document, number: int) -> DocumentVersion:
-    version = session.exec(
-        select(DocumentVersion).where(
-            DocumentVersion.document_id == document.id, DocumentVersion.number == number
-        )
-    ).first()
-    if version is None:
-        raise NotFound(
-            f"document {document.id} has no version {number} "
-            f"(versions 1 to {document.current_version})"
-        )
-    return version
-
-
-def list_versions(session: Session, document: Document) -> list[DocumentVersion]:
-    return list(
-        session.exec(
-            select(DocumentVersion)
-            .where(DocumentVersion.document_id == document.id)
-            .order_by(col(DocumentVersion.number))
-        )
-    )
-
-
-def version_chunks(session: Session, version: DocumentVersion) -> list[Chunk]:
-    return list(
-        session.exec(
-            select(Chunk).where(Chunk.version_id == version.id).order_by(col(Chunk.ordinal))
-        )
-    )
-
-
-def diff_versions(session: Session, document: Document, old: int, new: int) -> str:
-    """A unified diff of two versions' text (and title, when it changed)."""
-    before = get_version(session, document, old)
-    after = get_version(session, document, new)
-    lines = difflib.unified_diff(
-        _diffable(before).splitlines(keepends=True),
-        _diffable(after).splitlines(keepends=True),
-        fromfile=f"{document.source_id} v{old}",
-        tofile=f"{document.source_id} v{new}",
-    )
-    return "".join(lines)
-
-
-def _diffable(version: DocumentVersion) -> str:
-    return f"# {version.title}\n\n{version.text}\n"
 
 
 def set_status(

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, select
 
-from kb.access import Viewer, can_see
+from kb.access import Viewer, can_see, grants_of
 from kb.errors import InvalidInput
 from kb.models import (
     CONFIDENTIALITY,
@@ -23,7 +23,6 @@ from kb.models import (
     Document,
     DocumentVersion,
 )
-from kb.store import grants_of
 
 LIST_FILTERS = {"product": "products", "competitor": "competitors", "tag": "tags"}
 TEXT_FILTERS = ("industry", "customer")

@@ -12,7 +12,8 @@ from sqlmodel import Session
 from api.cli import app
 from api.commands.context import context
 from api.commands.output import print_json, print_table
-from kb.store import diff_versions, get_version, list_versions, resolve_document
+from kb.store import resolve_document
+from kb.versions import diff_versions, get_version, list_versions
 from search.duplicates import near_duplicate_report
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]

@@ -26,14 +26,12 @@ from api.schemas.documents import (
     StatusChanged,
 )
 from ingest.contributions import Contribution, contribute, read_upload, revise, store_upload
+from kb.access import grants_of
 from kb.db import transaction
 from kb.errors import Forbidden, InvalidInput
 from kb.models import Document, Person
 from kb.people import viewer_of
-from kb.store import (
-    SaveResult,
-    grants_of,
-)
+from kb.store import SaveResult
 from kb.store import set_status as store_set_status
 from search.duplicates import near_duplicates
 

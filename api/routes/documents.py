@@ -23,18 +23,13 @@ from api.schemas.documents import (
     VersionPublic,
     VersionsPublic,
 )
-from kb.access import can_see, version_confidentiality
+from kb.access import can_see, grants_of, version_confidentiality
 from kb.clock import utcnow
 from kb.errors import NotFound
 from kb.models import Document, DocumentVersion, Person
 from kb.people import viewer_of
-from kb.store import (
-    diff_versions,
-    get_version,
-    grants_of,
-    list_versions,
-    resolve_document,
-)
+from kb.store import resolve_document
+from kb.versions import diff_versions, get_version, list_versions
 
 router = APIRouter(tags=["documents"])
 

@@ -12,15 +12,8 @@ from kb.db import make_engine, transaction
 from kb.documents import build_draft, sha256
 from kb.errors import DocumentFormatError, NotFound
 from kb.models import Chunk, Document, DocumentVersion, Event
-from kb.store import (
-    ChunkInput,
-    diff_versions,
-    get_version,
-    list_versions,
-    resolve_document,
-    save_draft,
-    set_status,
-)
+from kb.store import ChunkInput, resolve_document, save_draft, set_status
+from kb.versions import diff_versions, get_version, list_versions
 
 
 def draft(text: str, **fields: object):  # noqa: ANN201
