@@ -173,6 +173,19 @@ def test_jsonl_bad_line_is_reported_with_line_number(ingester: Ingester, tmp_pat
     assert [f["path"] for f in report.failed] == ["bulk.jsonl:2"]
 
 
+def test_an_all_digit_id_is_refused_naming_its_line(ingester: Ingester, tmp_path: Path) -> None:
+    """`kb show 2` means document number 2; a source id of "2" would make that ambiguous."""
+    write(
+        tmp_path / "bulk.jsonl",
+        '{"id": "2", "title": "Two", "text": "second document"}\n'
+        '{"id": "doc-1", "title": "One", "text": "first document"}\n',
+    )
+    report = ingester.ingest_paths([tmp_path])
+    assert report.added == ["doc-1"]
+    [failure] = report.failed
+    assert failure["path"] == "bulk.jsonl:1" and "id '2' is all digits" in failure["error"]
+
+
 def test_gb18030_text_file_is_read(ingester: Ingester, engine: Engine, tmp_path: Path) -> None:
     write(tmp_path / "gbk.txt", "华为云数据集成报价下调百分之二十。", encoding="gb18030")
     report = ingester.ingest_paths([tmp_path])
