@@ -157,7 +157,7 @@ def list_documents(
         if value:
             query = query.where(getattr(Document, name) == value)
     if q:
-        query = query.where(col(Document.title).contains(q))
+        query = query.where(col(Document.title).contains(q, autoescape=True))
     wanted = {
         META_FILTERS[k]: v.strip().lower()
         for k, v in (

@@ -203,6 +203,8 @@ def test_listing_filters_paginates_and_counts(
     assert listing(kind="qa", tag="sla")["items"][0]["title"] == QA["title"]
     assert listing(owner="zhang.wei")["total"] == 1
     assert listing(q="backup")["total"] == 1
+    assert listing(q="X_200")["total"] == 0  # `_` and `%` are literal, not wildcards
+    assert listing(q="%")["total"] == 0
     page = listing(limit=2, offset=2)
     assert (page["total"], len(page["items"])) == (3, 1)
     assert_error(client.get("/documents", params={"limit": 201}, headers=headers), 422)
