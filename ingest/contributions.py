@@ -94,17 +94,8 @@ def revise(
             current_version=document.current_version,
         )
     current = get_version(session, document, document.current_version)
-    fields = current_fields(document, current)
     text = contribution.text if contribution.text is not None else current.text
-    if text != current.text:
-        for name in ("updated", "language"):
-            if name not in contribution.fields:
-                fields.pop(name, None)
-    for name, value in contribution.fields.items():
-        if value is None:
-            fields.pop(name, None)
-        else:
-            fields[name] = value
+    fields = _revised_fields(current_fields(document, current), contribution, text != current.text)
     fields["id"] = document.source_id
     parsed = ParsedDocument(text, fields, origin=f"document {document.id}")
     prepared = prepare(parsed, budget, default_id=document.source_id, default_title=current.title)
@@ -126,6 +117,22 @@ def revise(
             f"{document.current_version}",
             current_version=document.current_version,
         ) from None
+
+
+def _revised_fields(
+    fields: dict[str, Any], contribution: Contribution, text_changed: bool
+) -> dict[str, Any]:
+    """The current fields with the contribution's applied (None clears one)."""
+    if text_changed:
+        for name in ("updated", "language"):
+            if name not in contribution.fields:
+                fields.pop(name, None)
+    for name, value in contribution.fields.items():
+        if value is None:
+            fields.pop(name, None)
+        else:
+            fields[name] = value
+    return fields
 
 
 def current_fields(document: Document, version: DocumentVersion) -> dict[str, Any]:

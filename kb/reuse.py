@@ -63,15 +63,7 @@ def record_reuse(
     proposal_ref = _ref(proposal_ref, "proposal_ref")
     bid_ref = _ref(bid_ref, "bid_ref") if bid_ref is not None else None
     assert document.id is not None
-    if chunk_id is not None:
-        number = _chunk_version(session, document, chunk_id)
-        if version is not None and version != number:
-            raise InvalidInput(
-                f"chunk {chunk_id} belongs to version {number} of document {document.id}, "
-                f"not version {version}"
-            )
-    else:
-        number = get_version(session, document, version or document.current_version).number
+    number = _reused_version(session, document, chunk_id, version)
     now = now or utcnow()
     reuse = Reuse(
         at=now,
@@ -100,6 +92,22 @@ def record_reuse(
     )
     session.flush()
     return reuse
+
+
+def _reused_version(
+    session: Session, document: Document, chunk_id: int | None, version: int | None
+) -> int:
+    """The version a reuse is of: the chunk's, which `version` (if given) must agree with;
+    else `version`, else the current one."""
+    if chunk_id is None:
+        return get_version(session, document, version or document.current_version).number
+    number = _chunk_version(session, document, chunk_id)
+    if version is not None and version != number:
+        raise InvalidInput(
+            f"chunk {chunk_id} belongs to version {number} of document {document.id}, "
+            f"not version {version}"
+        )
+    return number
 
 
 def document_of_chunk(session: Session, chunk_id: int) -> Document:

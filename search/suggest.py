@@ -144,19 +144,9 @@ def suggest(
     similarity = similarities(
         service, query.text, viewer=viewer, candidates=max(CANDIDATES, query.top_k * 10)
     )
-    if not similarity:
-        return []
-    chunks = {
-        c.id: c for c in session.exec(select(Chunk).where(col(Chunk.id).in_(list(similarity))))
-    }
-    documents = {
-        d.id: d
-        for d in session.exec(
-            select(Document).where(col(Document.id).in_({c.document_id for c in chunks.values()}))
-        )
-    }
+    chunks, documents = _load(session, similarity)
     active = _active_people(session, (d.owner for d in documents.values()))
-    stats = reuse_stats(session, [d for d in documents if d is not None])
+    stats = reuse_stats(session, list(documents))
     catalog = service.indexes.catalog
     best: dict[tuple[int, str], Suggestion] = {}
     for chunk_id, match in similarity.items():
@@ -185,6 +175,19 @@ def suggest(
             best[key] = found
     ordered = sorted(best.values(), key=lambda s: (-s.score, -s.match, s.chunk.id or 0))
     return _varied(ordered, query.top_k)
+
+
+def _load(
+    session: Session, chunk_ids: Iterable[int]
+) -> tuple[dict[int, Chunk], dict[int, Document]]:
+    """The chunks and their documents, by id."""
+    ids = list(chunk_ids)
+    if not ids:
+        return {}, {}
+    chunks = {c.id or 0: c for c in session.exec(select(Chunk).where(col(Chunk.id).in_(ids)))}
+    document_ids = {c.document_id for c in chunks.values()}
+    found = session.exec(select(Document).where(col(Document.id).in_(document_ids)))
+    return chunks, {d.id or 0: d for d in found}
 
 
 def _varied(ordered: list[Suggestion], top_k: int) -> list[Suggestion]:
