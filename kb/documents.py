@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +26,7 @@ TEXT_FIELDS = (
     "author",
 )
 DATE_FIELDS = ("updated", "observed", "decision_date")
+MAX_REVIEW_INTERVAL_DAYS = 3650  # ten years: a review interval longer than that means none
 REQUIRED_BY_KIND: dict[str, tuple[str, ...]] = {
     "product_note": (),
     "competitor_intel": ("competitor", "source", "observed"),
@@ -132,7 +134,7 @@ def _clean_meta(meta: dict[str, Any], origin: str) -> dict[str, Any]:
         elif name in TEXT_FIELDS:
             clean[name] = _text(value, name, origin)
         elif name == "review_interval_days":
-            clean[name] = _positive_int(value, name, origin)
+            clean[name] = _positive_int(value, name, origin, MAX_REVIEW_INTERVAL_DAYS)
         elif name == "amount":
             clean[name] = _number(value, name, origin)
         elif name == "outcome":
@@ -180,23 +182,26 @@ def _date(value: Any, name: str, origin: str) -> str:
         ) from None
 
 
-def _positive_int(value: Any, name: str, origin: str) -> int:
+def _positive_int(value: Any, name: str, origin: str, maximum: int) -> int:
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         number = 0
-    if number <= 0 or isinstance(value, bool):
-        raise DocumentFormatError(f"{origin}: field '{name}' must be a positive whole number")
+    if not 0 < number <= maximum or isinstance(value, bool):
+        raise DocumentFormatError(
+            f"{origin}: field '{name}' must be a whole number from 1 to {maximum:,}"
+        )
     return number
 
 
 def _number(value: Any, name: str, origin: str) -> float:
     try:
-        return float(str(value).replace(",", "").strip())
+        number = float(str(value).replace(",", "").strip())
     except ValueError:
-        raise DocumentFormatError(
-            f"{origin}: field '{name}' must be a number (got '{value}')"
-        ) from None
+        number = math.nan
+    if not math.isfinite(number):
+        raise DocumentFormatError(f"{origin}: field '{name}' must be a number (got '{value}')")
+    return number
 
 
 def _choice(

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from kb.access import Viewer, hidden_documents
 from kb.clock import utcnow
+from kb.documents import MAX_REVIEW_INTERVAL_DAYS
 from kb.errors import InvalidInput
 from kb.models import KINDS, STATUSES, Document, Person, Reuse
 
@@ -50,7 +51,10 @@ class Freshness:
 def interval_days(document: Document) -> int | None:
     """The document's review interval: its own `review_interval_days`, else its kind's."""
     override = document.meta.get("review_interval_days")
-    if isinstance(override, int) and not isinstance(override, bool) and override > 0:
+    # A value outside the limit (a store from before it) counts as no override.
+    if isinstance(override, bool) or not isinstance(override, int):
+        return REVIEW_INTERVALS.get(document.kind)
+    if 0 < override <= MAX_REVIEW_INTERVAL_DAYS:
         return override
     return REVIEW_INTERVALS.get(document.kind)
 

@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from kb.clock import utcnow
 
+MAX_ROW_ID = 2**63 - 1  # the largest integer the databases store
 KINDS = ("product_note", "competitor_intel", "proposal", "bid_result", "qa")
 STATUSES = ("active", "archived", "deleted")
 CONFIDENTIALITY = ("public", "internal", "confidential")

@@ -14,7 +14,7 @@ from kb.clock import as_datetime, utcnow
 from kb.documents import DATE_FIELDS, DocumentDraft
 from kb.errors import NotFound
 from kb.events import record_event
-from kb.models import Chunk, Document, DocumentVersion, Grant, embedding_text
+from kb.models import MAX_ROW_ID, Chunk, Document, DocumentVersion, Grant, embedding_text
 from kb.versions import get_version
 
 Outcome = Literal["added", "updated", "unchanged"]
@@ -39,9 +39,6 @@ class SaveResult:
     document: Document
     version: DocumentVersion
     outcome: Outcome
-
-
-MAX_ROW_ID = 2**63 - 1
 
 
 def row_id(value: str | int) -> int | None:

@@ -7,10 +7,12 @@ import difflib
 from sqlmodel import Session, col, select
 
 from kb.errors import NotFound
-from kb.models import Chunk, Document, DocumentVersion
+from kb.models import MAX_ROW_ID, Chunk, Document, DocumentVersion
 
 
 def get_version(session: Session, document: Document, number: int) -> DocumentVersion:
+    if not 0 < number <= MAX_ROW_ID:  # beyond what the database can compare
+        raise NotFound(f"document {document.id} has no version {number}")
     version = session.exec(
         select(DocumentVersion).where(
             DocumentVersion.document_id == document.id, DocumentVersion.number == number

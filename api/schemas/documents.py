@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, PositiveInt, model_validator
+from pydantic import BaseModel, Field, StrictFloat, StrictInt, model_validator
 
 from api.schemas.base import (
     MAX_TEXT_CHARS,
@@ -14,6 +14,7 @@ from api.schemas.base import (
     Outcome,
     Request,
 )
+from kb.documents import MAX_REVIEW_INTERVAL_DAYS
 
 
 class DocumentFields(Request):
@@ -34,13 +35,13 @@ class DocumentFields(Request):
         description="people (`li.na`) or teams (`team:华东售前`) who may see a "
         "confidential document",
     )
-    review_interval_days: PositiveInt | None = None
+    review_interval_days: StrictInt | None = Field(None, ge=1, le=MAX_REVIEW_INTERVAL_DAYS)
     updated: date | None = None
     source: str | None = None
     observed: date | None = None
     bid: str | None = None
     outcome: Outcome | None = None
-    amount: float | None = None
+    amount: StrictFloat | None = Field(None, allow_inf_nan=False)
     decision_date: date | None = None
     reasons: list[str] | None = None
     question: str | None = None
@@ -63,7 +64,7 @@ class DocumentCreate(DocumentFields):
 class DocumentUpdate(DocumentFields):
     """A new version from `base_version`; fields left out keep their values, null clears one."""
 
-    base_version: int = Field(ge=1)
+    base_version: StrictInt = Field(ge=1)
     title: str | None = Field(None, min_length=1, max_length=500)
     kind: Kind | None = None
     text: str | None = Field(None, min_length=1, max_length=MAX_TEXT_CHARS)

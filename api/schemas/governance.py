@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StrictBool, StrictInt, model_validator
 
 from api.schemas.base import (
     Outcome,
@@ -17,9 +17,9 @@ from kb.review import MAX_NOTE_CHARS
 class ReuseCreate(Request):
     """Either `chunk_id` (its document and version follow) or `document_id` (+ `version`)."""
 
-    chunk_id: int | None = None
-    document_id: int | str | None = None
-    version: int | None = Field(None, ge=1)
+    chunk_id: StrictInt | None = None
+    document_id: StrictInt | str | None = None
+    version: StrictInt | None = Field(None, ge=1)
     proposal_ref: str = Field(min_length=1, max_length=200)
     bid_ref: str | None = Field(None, min_length=1, max_length=200)
     user: str | None = Field(None, max_length=200)
@@ -86,4 +86,4 @@ class ReviewCreate(Request):
 
 class HandoverCreate(Request):
     to: str = Field(..., min_length=1, description="the successor's user name")
-    disable: bool = Field(False, description="also disable the leaver")
+    disable: StrictBool = Field(False, description="also disable the leaver")

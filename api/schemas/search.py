@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from api.schemas.base import (
     MAX_DRAFT_CHARS,
@@ -17,10 +17,12 @@ from search.service import SearchHit
 
 class SearchRequest(Request):
     query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
-    top_k: int | None = Field(None, ge=1, le=200)
+    top_k: StrictInt | None = Field(None, ge=1, le=200)
     mode: Mode = "hybrid"
     filters: dict[str, str | list[str]] = Field(default_factory=dict)
-    history: bool = Field(False, description="also search past versions and archived documents")
+    history: StrictBool = Field(
+        False, description="also search past versions and archived documents"
+    )
 
 
 class SearchResults(BaseModel):
@@ -31,7 +33,7 @@ class SuggestionRequest(Request):
     text: str = Field(
         min_length=1, max_length=MAX_DRAFT_CHARS, description="a draft section or an RFP question"
     )
-    top_k: int = Field(5, ge=1, le=50)
+    top_k: StrictInt = Field(5, ge=1, le=50)
     customer: str | None = None
     industry: str | None = None
     products: list[str] = Field(default_factory=list)

@@ -47,6 +47,9 @@ def test_error_shapes(client: TestClient, people: dict[str, Headers]) -> None:
         ({**NOTE, "kind": "memo"}, "kind"),
         ({**NOTE, "products": "X-200"}, "products"),
         ({**NOTE, "review_interval_days": -1}, "review_interval_days"),
+        ({**NOTE, "review_interval_days": 3_000_000}, "review_interval_days"),
+        ({**NOTE, "review_interval_days": "90"}, "review_interval_days"),
+        ({**NOTE, "kind": "bid_result", "bid": "B", "customer": "C", "amount": True}, "amount"),
         ({**NOTE, "updated": "last week"}, "updated"),
         ({**NOTE, "confidentiality": "secret"}, "confidentiality"),
         ({"kind": "product_note", "text": "x"}, "title"),
@@ -123,6 +126,14 @@ def test_ids_that_cannot_name_a_row_are_404(
         assert_error(client.request(method, path, headers=manager), 404, "not_found")
     huge_chunk = {"chunk_id": 2**64, "proposal_ref": "P-1"}
     assert_error(client.post("/reuse", json=huge_chunk, headers=manager), 404, "not_found")
+    saved = create(client, people["li.na"], **{**NOTE, "title": "Second"})
+    before = row_counts(client)
+    for path in (f"versions/{bad_id}", f"diff?to={bad_id}"):
+        response = client.get(f"/documents/{saved['id']}/{path}", headers=manager)
+        assert response.status_code in (404, 422), response.text  # 422: not a number at all
+        assert set(response.json()["error"]) >= {"code", "message"}
+    huge_version = {"document_id": saved["id"], "version": 2**64, "proposal_ref": "P-1"}
+    assert_error(client.post("/reuse", json=huge_version, headers=manager), 404, "not_found")
     assert row_counts(client) == before
 
 
@@ -153,3 +164,32 @@ def test_unknown_query_parameters_are_422_naming_them(
     response = client.get(path, headers=people["wang.min"])
     message = assert_error(response, 422, "invalid_input")["message"]
     assert f"unknown query parameter(s) {unknown}" in message and "this endpoint takes" in message
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "named"),
+    [
+        ("/reuse", {"chunk_id": True, "proposal_ref": "P-1"}, "chunk_id"),
+        ("/search", {"query": "x", "top_k": "5"}, "top_k"),
+        ("/search", {"query": "x", "history": "yes"}, "history"),
+    ],
+)
+def test_wrong_types_are_not_coerced(
+    client: TestClient, people: dict[str, Headers], path: str, body: dict[str, Any], named: str
+) -> None:
+    """`true` is not chunk 1 and "yes" is not true: a wrong type is a 422 naming the field."""
+    create(client, people["li.na"], **NOTE)
+    before = row_counts(client)
+    response = client.post(path, json=body, headers=people["wang.min"])
+    assert named in assert_error(response, 422, "invalid_input")["message"]
+    assert row_counts(client) == before
+
+
+def test_a_non_finite_amount_is_refused(client: TestClient, people: dict[str, Headers]) -> None:
+    body = '{"title": "B", "kind": "bid_result", "bid": "B-1", "customer": "C", "text": "x", '
+    response = client.post(
+        "/documents",
+        content=body + '"amount": 1e400}',
+        headers={**people["li.na"], "Content-Type": "application/json"},
+    )
+    assert "amount" in assert_error(response, 422, "invalid_input")["message"]
