@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from kb.access import Viewer, hidden_documents
+from kb.clock import after_day
 from kb.errors import InvalidInput
 from kb.models import Document, DocumentVersion, Event, Person, Reuse
 from kb.reuse import bid_outcomes
@@ -58,11 +59,7 @@ class DateRange:
     @property
     def end(self) -> datetime | None:
         """Exclusive: midnight after `until`."""
-        return (
-            datetime.combine(self.until + timedelta(days=1), datetime.min.time())
-            if self.until
-            else None
-        )
+        return after_day(self.until) if self.until else None
 
     def where(self, column: Any) -> list[Any]:
         clauses = []

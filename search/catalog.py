@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
@@ -13,6 +13,7 @@ import numpy as np
 from sqlmodel import Session, col, select
 
 from kb.access import Viewer, can_see, grants_of
+from kb.clock import after_day
 from kb.errors import InvalidInput
 from kb.models import (
     CONFIDENTIALITY,
@@ -147,7 +148,7 @@ def _date_check(key: str, raw: Any) -> Any:
     direction, attribute = DATE_FILTERS[key]
     day = _one_day(key, raw)
     start = datetime.combine(day, datetime.min.time())
-    end = start + timedelta(days=1)
+    end = after_day(day)
 
     def check(doc: DocEntry) -> bool:
         value = getattr(doc, attribute)

@@ -174,6 +174,10 @@ def test_group_by_team_and_kind(history: Engine) -> None:
     assert counts(kinds["bid_result"]) == (1, 1, 0, 0, 0, 0)
 
 
+def test_the_calendar_edges_are_valid_bounds(history: Engine) -> None:
+    assert rows(history, "0001-01-01", "9999-12-31") == rows(history)
+
+
 def test_empty_range_has_no_rows(history: Engine) -> None:
     assert rows(history, "2030-01-01", "2030-12-31") == {}
 

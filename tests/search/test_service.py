@@ -135,6 +135,7 @@ def test_results_are_grouped_by_document(kb_context: Context) -> None:
         ({"date_before": ["2026-09-30"]}, set()),
         ({"date_after": "2026-10-01", "date_before": "2026-10-01T00:00:00"}, {"ci-huawei"}),
         ({"date_after": "2026-10-02", "date_before": "2026-10-02"}, set()),
+        ({"date_after": "0001-01-01", "date_before": "9999-12-31", "kind": "qa"}, {"flowdesk-sso"}),
     ],
 )
 def test_filters_restrict_results(kb_context: Context, filters: dict, expected: set) -> None:
