@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kb.errors import DocumentFormatError
-from kb.language import detect_language
+from kb.language import LANGUAGES, detect_language
 from kb.models import CONFIDENTIALITY, KINDS, OUTCOMES
 
 LIST_FIELDS = ("products", "competitors", "tags", "reasons", "grants")
@@ -227,7 +227,12 @@ def _language(value: Any, text: str, origin: str) -> str:
         "english": "en",
         "en-us": "en",
     }
-    return aliases.get(lang, lang)
+    lang = aliases.get(lang, lang)
+    if lang not in LANGUAGES:
+        raise DocumentFormatError(
+            f"{origin}: field 'language' must be one of {', '.join(LANGUAGES)} (got '{value}')"
+        )
+    return lang
 
 
 def _jsonable(value: Any) -> Any:

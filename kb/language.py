@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import re
 
+LANGUAGES = ("zh", "en")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]+")
-# A Chinese character carries about as much as an English word (a little less): text is
-# Chinese when it has at least this many CJK characters per Latin word. Counting letters
-# instead would call "X-200 HA 双机支持 Oracle、MySQL、PostgreSQL 实时同步" English.
-CJK_PER_WORD = 1.2
+# English prose is carried by lowercase words (the, supports, with, ...); product names and
+# acronyms (Kafka, Oracle GoldenGate, SQL) are capitalised and appear in Chinese text too.
+_LOWERCASE_WORD = re.compile(r"(?<![A-Za-z])[a-z][a-z]*")
+CJK_PER_LOWERCASE_WORD = 2.5
 
 
 def detect_language(text: str) -> str:
-    """`zh` when the text has CJK characters and at least CJK_PER_WORD of them per Latin
-    word, else `en`."""
+    """`zh` when the text has CJK characters and at least CJK_PER_LOWERCASE_WORD of them per
+    lowercase Latin word, else `en`. So "支持 Kafka、Flink、Spark Streaming 和 Oracle
+    GoldenGate 对接" is Chinese, and "Meeting notes: 江北银行 wants the X-200 quote" English."""
     cjk = len(_CJK.findall(text))
-    words = len(_LATIN_WORD.findall(text))
-    return "zh" if cjk and cjk >= CJK_PER_WORD * words else "en"
+    words = len(_LOWERCASE_WORD.findall(text))
+    return "zh" if cjk and cjk >= CJK_PER_LOWERCASE_WORD * words else "en"

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from kb.access import Viewer, can_see, grants_of
 from kb.clock import after_day
 from kb.errors import InvalidInput
+from kb.language import LANGUAGES
 from kb.models import (
     CONFIDENTIALITY,
     KINDS,
@@ -38,6 +39,7 @@ CLOSED_FILTERS: dict[str, tuple[str, ...]] = {
     "kind": KINDS,
     "outcome": OUTCOMES,
     "confidentiality": CONFIDENTIALITY,
+    "language": LANGUAGES,
 }
 FILTER_KEYS = (
     *LIST_FILTERS,

@@ -7,7 +7,7 @@ the routes with a suffix come before `/documents/{ref}`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session, col, select
@@ -140,7 +140,7 @@ def list_documents(
     customer: str | None = None,
     industry: str | None = None,
     tag: str | None = None,
-    language: str | None = None,
+    language: Literal["zh", "en"] | None = None,
     q: Annotated[str | None, Query(description="title contains")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,

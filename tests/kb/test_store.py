@@ -134,7 +134,7 @@ def test_failed_transaction_leaves_store_as_it_was(engine: Engine) -> None:
         ({"competitor": None}, r"requires field\(s\) competitor"),
         ({"observed": "last week"}, "field 'observed' must be a date"),
         ({"confidentiality": "secret"}, "field 'confidentiality' must be one of"),
-        ({"review_interval_days": -3}, "review_interval_days' must be a positive"),
+        ({"review_interval_days": -3}, "review_interval_days' must be a whole number from 1"),
     ],
 )
 def test_invalid_fields_name_file_and_field(fields: dict[str, object], message: str) -> None:

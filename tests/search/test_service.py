@@ -158,6 +158,8 @@ def test_bad_requests_are_rejected_with_clear_messages(kb_context: Context) -> N
         kb_context.search.search("x", filters={"date_before": "2026-13-01"})
     with pytest.raises(InvalidInput, match="filter 'kind' has no value 'memo'; use one of"):
         kb_context.search.search("x", filters={"kind": ["qa", "memo"]})
+    with pytest.raises(InvalidInput, match="filter 'language' has no value 'fr'"):
+        kb_context.search.search("x", filters={"language": "fr"})
     with pytest.raises(InvalidInput, match="filter 'outcome' has no value 'maybe'"):
         kb_context.search.search("x", filters={"outcome": "maybe"})
     with pytest.raises(InvalidInput, match="query is empty"):

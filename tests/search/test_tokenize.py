@@ -94,6 +94,8 @@ def test_empty_and_punctuation_only_text() -> None:
         ("我们支持 SSO 和 LDAP", "zh"),  # 5 CJK, 2 words
         ("X-200 HA 双机支持 Oracle、MySQL、PostgreSQL 实时同步。", "zh"),  # 8 CJK, 5 words
         ("GuardEye 支持 Splunk SPL 规则迁移。", "zh"),
+        ("支持 Kafka、Flink、Spark Streaming 和 Oracle GoldenGate 对接。", "zh"),
+        ("DataHub 3.2 新增 Kafka Connect、Debezium CDC、Flink SQL、Snowflake sink 支持。", "zh"),
         ("Meeting notes: 江北银行 wants the X-200 quote by Friday", "en"),
         ("", "en"),
         ("12345 !!", "en"),
