@@ -167,6 +167,11 @@ def read_upload(
         raise DocumentFormatError(
             f"{name}: {len(result.errors)} bad record(s), nothing stored: {problems}{more}"
         )
+    if "title" in overrides and len(result.documents) > 1:
+        raise InvalidInput(
+            f"{name} holds {len(result.documents)} documents; a title can only be given for a "
+            "file that holds one"
+        )
     base = new_source_id(PurePath(name).stem)
     prepared: list[PreparedDocument] = []
     for number, parsed in enumerate(result.documents, start=1):

@@ -26,6 +26,8 @@ TEXT_FIELDS = (
     "author",
 )
 DATE_FIELDS = ("updated", "observed", "decision_date")
+# /documents/{id}/versions etc. are routes: an id ending like one could not be addressed.
+RESERVED_ID_ENDINGS = ("/versions", "/diff", "/review", "/archive")
 MAX_REVIEW_INTERVAL_DAYS = 3650  # ten years: a review interval longer than that means none
 REQUIRED_BY_KIND: dict[str, tuple[str, ...]] = {
     "product_note": (),
@@ -73,7 +75,9 @@ def sha256(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """NFC, unix newlines, no trailing spaces: the form that is hashed and stored."""
+    """NFC, unix newlines, no trailing spaces and no NUL characters (PostgreSQL cannot store
+    them in text): the form that is hashed and stored."""
+    text = text.replace("\x00", "")
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
@@ -103,6 +107,11 @@ def build_draft(
             f"(got '{meta['outcome']}')"
         )
     source_id = _text(fields.get("id"), "id", origin) or default_id
+    if source_id.endswith(RESERVED_ID_ENDINGS):
+        raise DocumentFormatError(
+            f"{origin}: id '{source_id}' ends like an API path "
+            f"({', '.join(RESERVED_ID_ENDINGS)}), so it could not be looked up; choose another"
+        )
     if source_id.isdigit():
         raise DocumentFormatError(
             f"{origin}: id '{source_id}' is all digits, which kb keeps for its own document "

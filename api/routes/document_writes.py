@@ -107,12 +107,24 @@ def create_document(
     return with_near_duplicates([saved(result)], person, context)[0]
 
 
-UPLOAD_FORM_FIELDS = {"file", "kind", "owner", "confidentiality", "metadata", "change_note"}
+UPLOAD_FORM_FIELDS = {
+    "file",
+    "title",
+    "kind",
+    "owner",
+    "confidentiality",
+    "metadata",
+    "change_note",
+}
 
 
 async def only_known_form_fields(request: Request) -> None:
-    """A misspelt form field is a 422 that names it, as a misspelt JSON field is."""
-    unknown = sorted(set((await request.form()).keys()) - UPLOAD_FORM_FIELDS)
+    """A misspelt form field is a 422 that names it, as a misspelt JSON field is; so is a
+    second file (one file per upload, which may hold several documents)."""
+    form = await request.form()
+    if len(form.getlist("file")) > 1:
+        raise InvalidInput("send one file per upload (a CSV or JSONL file may hold many)")
+    unknown = sorted(set(form.keys()) - UPLOAD_FORM_FIELDS)
     if unknown:
         raise InvalidInput(
             f"unknown form field(s) {', '.join(unknown)}; the upload takes "
@@ -128,7 +140,8 @@ def upload_metadata(raw: str | None) -> dict[str, Any]:
         fields = DocumentFields.model_validate_json(raw)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'metadata'}: {e['msg']}" for e in exc.errors()
+            f"{'.'.join(str(p) for p in e['loc']) or 'the object'}: {e['msg']}"
+            for e in exc.errors()
         )
         raise InvalidInput(f"metadata: {problems}") from None
     return fields.model_dump(mode="json", exclude_none=True, exclude={"change_note"})
@@ -139,6 +152,9 @@ def upload_documents(
     file: UploadFile,
     person: Contributor,
     context: ContextDep,
+    title: Annotated[
+        str | None, Form(max_length=500, description="for a file that holds one document")
+    ] = None,
     kind: Annotated[Kind | None, Form()] = None,
     owner: Annotated[str | None, Form()] = None,
     confidentiality: Annotated[Confidentiality | None, Form()] = None,
@@ -156,7 +172,12 @@ def upload_documents(
     the fields in `metadata`, apply to every document in the file."""
     limit = context.settings.max_file_bytes
     data = file.file.read(limit + 1)
-    given = (("kind", kind), ("owner", owner), ("confidentiality", confidentiality))
+    given = (
+        ("title", title),
+        ("kind", kind),
+        ("owner", owner),
+        ("confidentiality", confidentiality),
+    )
     overrides = {**upload_metadata(metadata), **{k: v for k, v in given if v}}
     prepared = read_upload(
         context.ingester.budget,

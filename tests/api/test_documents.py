@@ -263,13 +263,46 @@ def test_upload_of_competitor_intel_carries_its_fields_as_metadata(
         "/documents/upload",
         headers=people["li.na"],
         files={"file": ("huawei.txt", "华为云 DataArts 报价下调三成。".encode(), "text/plain")},
-        data={"kind": "competitor_intel", "metadata": json.dumps(intel, ensure_ascii=False)},
+        data={
+            "kind": "competitor_intel",
+            "title": "华为云 DataArts 降价",
+            "metadata": json.dumps(intel, ensure_ascii=False),
+        },
     )
     assert response.status_code == 201, response.text
     [saved] = response.json()["documents"]
     doc = client.get(f"/documents/{saved['id']}", headers=people["li.na"]).json()
-    assert doc["kind"] == "competitor_intel"
+    assert (doc["kind"], doc["title"]) == ("competitor_intel", "华为云 DataArts 降价")
     assert {k: doc["metadata"][k] for k in intel} == intel
+
+
+def test_one_file_per_upload(client: TestClient, people: dict[str, Headers]) -> None:
+    before = row_counts(client)
+    response = client.post(
+        "/documents/upload",
+        headers=people["li.na"],
+        files=[
+            ("file", ("a.md", MARKDOWN.encode(), "text/markdown")),
+            ("file", ("b.txt", b"Second file.", "text/plain")),
+        ],
+    )
+    assert "one file per upload" in assert_error(response, 422, "invalid_input")["message"]
+    assert row_counts(client) == before
+
+
+@pytest.mark.parametrize("given", ["notes/versions", "x/diff", "y/review", "z/archive"])
+def test_an_id_that_would_read_as_an_api_path_is_refused(
+    client: TestClient, people: dict[str, Headers], given: str
+) -> None:
+    response = client.post("/documents", json={**QA, "id": given}, headers=people["li.na"])
+    assert "ends like an API path" in assert_error(response, 422, "invalid_document")["message"]
+
+
+def test_nul_characters_are_dropped(client: TestClient, people: dict[str, Headers]) -> None:
+    """PostgreSQL cannot store NUL in text; it never carries meaning in a document."""
+    saved = create(client, people["li.na"], **{**QA, "text": "Ninety-nine\u0000 point nine."})
+    doc = client.get(f"/documents/{saved['id']}", headers=people["li.na"]).json()
+    assert doc["text"] == "Ninety-nine point nine."
 
 
 @pytest.mark.parametrize(
