@@ -49,6 +49,31 @@ class SyncReport:
 
 
 @dataclass
+class IndexChanges:
+    """One sync's changes, prepared before they are applied."""
+
+    report: SyncReport = field(default_factory=SyncReport)
+    stale_vector: list[int] = field(default_factory=list)
+    stale_keyword: list[int] = field(default_factory=list)
+    vectors: tuple[np.ndarray, np.ndarray] | None = None  # (chunk ids, vectors)
+    tokens: list[tuple[int, list[str]]] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.stale_vector or self.stale_keyword or self.vectors or self.tokens)
+
+    def apply(self, vector: VectorIndex, keyword: KeywordIndex) -> None:
+        if self.stale_vector:
+            vector.remove(np.asarray(self.stale_vector, dtype=np.int64))
+        if self.stale_keyword:
+            keyword.remove(np.asarray(self.stale_keyword, dtype=np.int64))
+        if self.vectors is not None:
+            vector.add(*self.vectors)
+        if self.tokens:
+            keyword.add(self.tokens)
+
+
+@dataclass
 class CheckReport:
     store_chunks: int = 0
     vector_count: int = 0
@@ -85,7 +110,8 @@ class SearchIndexes:
         self._vector: VectorIndex | None = None
         self._keyword: KeywordIndex | None = None
         self._marker: int | None = None
-        self.lock = threading.RLock()  # indexes are not thread-safe
+        self.lock = threading.RLock()  # held to search, and to change the indexes
+        self._sync_lock = threading.Lock()  # one sync at a time in this process
 
     # -- opening -------------------------------------------------------------------------
     @property
@@ -129,67 +155,83 @@ class SearchIndexes:
             return int(session.exec(select(func.max(Event.id))).one() or 0)
 
     def ensure_current(self) -> None:
-        """Sync when the store changed since the last sync (cheap when it did not)."""
-        marker = self.store_marker()
-        if marker != self._marker:
+        """Sync when the store changed since the last sync (cheap when it did not). A search
+        does not wait for a sync already under way here or in another process (an upload
+        being embedded): it uses the indexes as they are, and the next search catches up."""
+        if self._marker is not None and self.store_marker() == self._marker:
+            return
+        if self._marker is None:  # nothing loaded yet: wait, there is nothing to search
             self.sync()
+            return
+        if not self._sync_lock.acquire(blocking=False):
+            return
+        try:
+            with self._file_lock(wait=False) as locked:
+                if locked:
+                    self._sync(progress=False)
+        finally:
+            self._sync_lock.release()
 
     def sync(self, *, progress: bool = False) -> SyncReport:
-        with self.lock, self._file_lock():
-            marker = self.store_marker()
-            with Session(self.engine) as session:
-                catalog, chunks = load_catalog(session)
-            titles = {doc_id: entry.title for doc_id, entry in catalog.docs.items()}
-            report = self._apply(dict(chunks), titles, progress)
-            self.catalog = catalog
-            self._marker = marker
-            return report
+        """Bring both indexes in step with the store, embedding only what is new."""
+        with self._sync_lock, self._file_lock():
+            return self._sync(progress)
 
     def rebuild(self, *, progress: bool = False) -> SyncReport:
         """Drop both indexes and build them again from the store (no re-embedding)."""
-        with self.lock, self._file_lock():
+        with self._sync_lock, self._file_lock():
             for name in ("vectors", "keyword"):
                 shutil.rmtree(self.folder / name, ignore_errors=True)
-            self._vector = VectorIndex(
-                self.embedder.dim,
-                self.embedder.model_id,
-                approximate_threshold=self.settings.ann_threshold,
-            )
-            self._keyword = KeywordIndex()
-            self._marker = None
-        return self.sync(progress=progress)
+            with self.lock:
+                self._vector = VectorIndex(
+                    self.embedder.dim,
+                    self.embedder.model_id,
+                    approximate_threshold=self.settings.ann_threshold,
+                )
+                self._keyword = KeywordIndex()
+                self._marker = None
+            return self._sync(progress)
 
-    def _apply(self, wanted: dict[int, str], titles: dict[int, str], progress: bool) -> SyncReport:
-        report = SyncReport()
-        vector, keyword = self.vector, self.keyword
+    def _sync(self, progress: bool) -> SyncReport:
+        """The slow part (embedding, tokenising) runs while searches go on; only swapping the
+        changes in holds the lock searches take."""
+        marker = self.store_marker()
+        with Session(self.engine) as session:
+            catalog, chunks = load_catalog(session)
+        titles = {doc_id: entry.title for doc_id, entry in catalog.docs.items()}
+        changes = self._changes(dict(chunks), titles, progress)
+        with self.lock:
+            changes.apply(self.vector, self.keyword)
+            self.catalog = catalog
+            self._marker = marker
+        if changes.any:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.vector.save(self.folder)
+            self.keyword.save(self.folder)
+        return changes.report
+
+    def _changes(
+        self, wanted: dict[int, str], titles: dict[int, str], progress: bool
+    ) -> IndexChanges:
+        """What to remove from and add to each index, with the new vectors and tokens."""
+        changes = IndexChanges()
         wanted_ids = set(wanted)
-        in_vector = set(vector.ids().tolist())
-        in_keyword = set(keyword.ids().tolist())
-        stale_vector = sorted(in_vector - wanted_ids)
-        stale_keyword = sorted(in_keyword - wanted_ids)
+        in_vector = set(self.vector.ids().tolist())
+        in_keyword = set(self.keyword.ids().tolist())
+        changes.stale_vector = sorted(in_vector - wanted_ids)
+        changes.stale_keyword = sorted(in_keyword - wanted_ids)
         new_vector = sorted(wanted_ids - in_vector)
         new_keyword = sorted(wanted_ids - in_keyword)
-        if not (stale_vector or stale_keyword or new_vector or new_keyword):
-            return report
-        if stale_vector:
-            vector.remove(np.asarray(stale_vector, dtype=np.int64))
-        if stale_keyword:
-            keyword.remove(np.asarray(stale_keyword, dtype=np.int64))
         if new_vector:
-            ids, vectors = self._vectors_for(new_vector, wanted, report, progress)
-            vector.add(ids, vectors)
-        if new_keyword:
-            keyword.add(
-                (chunk.id, tokenize(keyword_text(titles.get(chunk.document_id, ""), chunk)))
-                for chunk in self._chunks(new_keyword)
-                if chunk.id is not None
-            )
-        report.added = len(new_vector)
-        report.removed = len(stale_vector)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        vector.save(self.folder)
-        keyword.save(self.folder)
-        return report
+            changes.vectors = self._vectors_for(new_vector, wanted, changes.report, progress)
+        changes.tokens = [
+            (chunk.id, tokenize(keyword_text(titles.get(chunk.document_id, ""), chunk)))
+            for chunk in self._chunks(new_keyword)
+            if chunk.id is not None
+        ]
+        changes.report.added = len(new_vector)
+        changes.report.removed = len(changes.stale_vector)
+        return changes
 
     def _vectors_for(
         self, chunk_ids: list[int], hashes: dict[int, str], report: SyncReport, progress: bool
@@ -257,12 +299,17 @@ class SearchIndexes:
         )
 
     @contextmanager
-    def _file_lock(self) -> Iterator[None]:
-        """One writer at a time across processes (CLI ingest beside a running server)."""
+    def _file_lock(self, *, wait: bool = True) -> Iterator[bool]:
+        """One writer at a time across processes (CLI ingest beside a running server). Yields
+        whether the lock was taken (always, when waiting for it)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / ".lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
             try:
-                yield
+                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -225,6 +227,29 @@ def test_new_content_is_searchable_after_ingest_in_another_process_context(
     other.ingester.ingest_paths([extra])
     other.indexes.sync()
     assert "gpu.md" in ids(kb_context.search.search("GuardEye GPU appliance"))
+
+
+def test_a_search_does_not_wait_for_another_process_indexing(
+    kb_context: Context, tmp_path: Path
+) -> None:
+    """While another process holds the index lock (a long `kb ingest` embedding a big file),
+    searches answer from the indexes as they are, then catch up once it is done."""
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "gpu.md").write_text("# GuardEye GPU appliance\n\nGuardEye ships a GPU appliance.\n")
+    kb_context.ingester.ingest_paths([extra])  # stored, not yet indexed
+    results: list[list[str]] = []
+    with open(kb_context.settings.index_dir / ".lock", "w") as other_process:
+        fcntl.flock(other_process, fcntl.LOCK_EX)
+        searcher = threading.Thread(
+            target=lambda: results.append(ids(kb_context.search.search("GuardEye GPU"))),
+            daemon=True,
+        )
+        searcher.start()
+        searcher.join(timeout=60)  # a hang guard, not a speed check
+        assert not searcher.is_alive(), "the search waited for the other process's lock"
+    assert "gpu.md" not in results[0]
+    assert "gpu.md" in ids(kb_context.search.search("GuardEye GPU"))
 
 
 def test_indexes_are_persisted_and_reload(kb_context: Context) -> None:
