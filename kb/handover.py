@@ -12,7 +12,7 @@ from kb.clock import utcnow
 from kb.errors import InvalidInput, NotFound
 from kb.events import record_event
 from kb.models import Document
-from kb.people import OWNER_ROLES, find_person
+from kb.people import OWNER_ROLES, check_not_last_manager, find_person
 
 
 @dataclass
@@ -54,6 +54,8 @@ def hand_over(
     if person is None and disable:
         raise NotFound(f"no person named '{leaver}' to disable")
     _check_successor(session, leaver, successor)
+    if disable and person is not None and person.role == "manager" and not person.disabled:
+        check_not_last_manager(session, person)  # before anything moves
     now = now or utcnow()
     result = Handover(leaver, successor)
     for document in documents:

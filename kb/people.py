@@ -82,10 +82,29 @@ def list_people(session: Session, *, include_disabled: bool = True) -> list[Pers
 
 
 def set_disabled(session: Session, name: str, disabled: bool = True) -> Person:
+    """Disable (or enable) a person; their token stops (or starts) working at once. The last
+    active manager cannot be disabled: nobody could manage people or audits afterwards."""
     person = get_person(session, name)
+    if disabled and not person.disabled and person.role == "manager":
+        check_not_last_manager(session, person)
     person.disabled = disabled
     session.add(person)
     return person
+
+
+def check_not_last_manager(session: Session, person: Person) -> None:
+    others = session.exec(
+        select(Person).where(
+            Person.role == "manager",
+            col(Person.disabled).is_(False),
+            Person.name != person.name,
+        )
+    ).first()
+    if others is None:
+        raise Conflict(
+            f"'{person.name}' is the last active manager; make someone else a manager first "
+            "(`kb users add NAME --role manager`)"
+        )
 
 
 def authenticate(session: Session, token: str | None) -> Person:

@@ -14,7 +14,14 @@ from api.commands.context import context
 from api.commands.output import print_json, print_table
 from kb.db import transaction
 from kb.errors import InvalidInput
-from kb.people import add_person, import_people, issue_token, list_people, set_disabled
+from kb.people import (
+    add_person,
+    get_person,
+    import_people,
+    issue_token,
+    list_people,
+    set_disabled,
+)
 
 users = typer.Typer(help="People and service identities.", no_args_is_help=True)
 app.add_typer(users, name="users")
@@ -75,7 +82,13 @@ def token(name: str, quiet: Annotated[bool, typer.Option("--quiet", "-q")] = Fal
     """Issue a new token for a person (the old one stops working)."""
     with transaction(context().engine) as session:
         new = issue_token(session, name)
+        disabled = get_person(session, name).disabled
     typer.echo(new if quiet else f"new token for {name} (shown once):\n{new}")
+    if disabled:
+        typer.echo(
+            f"note: {name} is disabled; the token works once `kb users enable {name}` is run",
+            err=True,
+        )
 
 
 @users.command("import")

@@ -7,7 +7,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from kb.db import transaction
-from kb.errors import InvalidInput, NotFound, Unauthorized
+from kb.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from kb.handover import hand_over
 from kb.people import authenticate, get_person, import_people, issue_token, set_disabled
 
 ROSTER = [
@@ -56,3 +57,19 @@ def test_a_bad_role_fails_the_whole_import(engine: Engine) -> None:
         import_people(session, [*ROSTER, {"name": "x", "role": "boss"}])
     with Session(engine) as session, pytest.raises(NotFound, match="no person named 'li.na'"):
         get_person(session, "li.na")
+
+
+def test_the_last_active_manager_cannot_be_disabled(engine: Engine) -> None:
+    with transaction(engine) as session:
+        import_people(session, ROSTER)
+    last = "'wang.min' is the last active manager"
+    with pytest.raises(Conflict, match=last), transaction(engine) as session:
+        set_disabled(session, "wang.min")
+    with pytest.raises(Conflict, match="last active manager"), transaction(engine) as session:
+        hand_over(session, "wang.min", "li.na", actor="wang.min", disable=True)
+    with transaction(engine) as session:
+        import_people(session, [{"name": "zhao.lei", "role": "manager"}])
+    with transaction(engine) as session:
+        set_disabled(session, "wang.min")
+    with Session(engine) as session:
+        assert get_person(session, "wang.min").disabled
