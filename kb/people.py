@@ -43,8 +43,7 @@ def add_person(
 ) -> tuple[Person, str]:
     """Create a person and return them with their token (shown once, never stored)."""
     name = name.strip()
-    if not name or any(ch.isspace() for ch in name):
-        raise InvalidInput(f"'{name}' is not a valid user name (no spaces, not empty)")
+    _check_name(name)
     _check_role(role)
     if find_person(session, name) is not None:
         raise Conflict(f"a person named '{name}' already exists")
@@ -67,6 +66,12 @@ def _new_token(person: Person) -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     person.token_hash = hash_token(token)
     return token
+
+
+def _check_name(name: str) -> None:
+    """Names are single words; `:` is kept for grants (`team:华东售前`)."""
+    if not name or any(ch.isspace() or ch == ":" for ch in name):
+        raise InvalidInput(f"'{name}' is not a valid user name (one word, no ':', not empty)")
 
 
 def _check_role(role: str) -> None:
@@ -138,16 +143,24 @@ def import_people(session: Session, entries: Iterable[dict[str, Any]]) -> tuple[
     for entry in entries:
         if not isinstance(entry, dict) or not entry.get("name"):
             raise InvalidInput(f"each person needs at least a name (got {entry!r})")
-        person = find_person(session, str(entry["name"]))
+        name = str(entry["name"]).strip()
+        _check_name(name)
+        person = find_person(session, name)
         if person is None:
-            person = Person(name=str(entry["name"]), role=str(entry.get("role", "contributor")))
+            person = Person(name=name, role=str(entry.get("role", "contributor")))
             created += 1
-        else:
-            updated += 1
+        before = (person.role, person.team, person.display_name, person.disabled)
         for field in ("role", "team", "display_name"):
             if field in entry:
                 setattr(person, field, entry[field] if field != "role" else str(entry[field]))
         _check_role(person.role)
         person.disabled = person.disabled or bool(entry.get("disabled", False))
+        if person.id is not None and before != (
+            person.role,
+            person.team,
+            person.display_name,
+            person.disabled,
+        ):
+            updated += 1
         session.add(person)
     return created, updated

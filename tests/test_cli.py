@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,3 +108,15 @@ def test_searching_an_empty_knowledge_base_says_so(kb: CliRunner) -> None:
     code, out, err = run(kb, "search", "X-200")
     assert code == 0 and out.strip() == "no results"
     assert "holds no documents" in err and "kb ingest PATH" in err
+
+
+def test_csv_output_does_not_hand_spreadsheets_formulas(kb: CliRunner, tmp_path: Path) -> None:
+    note = tmp_path / "evil.md"
+    note.write_text(
+        '---\nid: evil\nkind: product_note\ntitle: "=HYPERLINK(\\"http://x\\",\\"y\\")"\n---\nText.\n',
+        encoding="utf-8",
+    )
+    assert run(kb, "ingest", str(note))[0] == 0
+    code, out, _ = run(kb, "audit", "--csv")
+    [row] = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and row["title"] == '\'=HYPERLINK("http://x","y")'

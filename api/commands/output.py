@@ -10,6 +10,8 @@ from typing import Any
 
 import typer
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
@@ -19,7 +21,13 @@ def print_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in columns})
+        writer.writerow({k: _spreadsheet_safe(_cell(row.get(k))) for k in columns})
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """A cell a spreadsheet would run as a formula (a title such as `=HYPERLINK(...)`) is
+    prefixed with an apostrophe, which spreadsheets show as text."""
+    return f"'{text}" if text[:1] in FORMULA_STARTS else text
 
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:

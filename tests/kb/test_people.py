@@ -21,6 +21,8 @@ def test_import_creates_then_updates_only_what_a_record_sets(engine: Engine) -> 
     with transaction(engine) as session:
         assert import_people(session, ROSTER) == (2, 0)
     with transaction(engine) as session:
+        assert import_people(session, ROSTER) == (0, 0)  # nothing changed, nothing counted
+    with transaction(engine) as session:
         assert import_people(session, [{"name": "li.na", "team": "华南售前"}]) == (0, 1)
     with Session(engine) as session:
         li_na = get_person(session, "li.na")
@@ -73,3 +75,9 @@ def test_the_last_active_manager_cannot_be_disabled(engine: Engine) -> None:
         set_disabled(session, "wang.min")
     with Session(engine) as session:
         assert get_person(session, "wang.min").disabled
+
+
+@pytest.mark.parametrize("name", ["team:east", "li na", ""])
+def test_names_are_one_word_without_a_colon(engine: Engine, name: str) -> None:
+    with pytest.raises(InvalidInput, match="not a valid user name"), transaction(engine) as s:
+        import_people(s, [{"name": name or " ", "role": "reader"}])
