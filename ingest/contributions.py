@@ -231,6 +231,11 @@ def _check_new_id(session: Session, source_id: str, viewer: Viewer | None) -> No
     )
     if not visible:  # say no more than that the id is taken
         raise Conflict(f"id '{source_id}' is not available; choose another id")
+    if existing.status == "deleted":
+        raise Conflict(
+            f"id '{source_id}' belongs to a deleted document (its history is kept); choose "
+            "another id, or ask a manager to restore it with PUT /documents/{id}"
+        )
     raise Conflict(
         f"a document with id '{source_id}' already exists; choose another id, or change "
         "that document with PUT /documents/{id} and base_version"

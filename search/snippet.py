@@ -27,10 +27,15 @@ def matched_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
         return []
     lowered = text.lower()
     spans: list[tuple[int, int]] = []
-    for match in _LATIN_WORD.finditer(lowered):
-        word = match.group()
-        if _word_matches(word, terms):
+    words = list(_LATIN_WORD.finditer(lowered))
+    for match in words:
+        if _word_matches(match.group(), terms):
             spans.append(match.span())
+    for first, second in zip(words, words[1:], strict=False):
+        # `ISO 27001` is indexed as `iso27001` too (see search.tokenize)
+        between = lowered[first.end() : second.start()]
+        if between.isspace() and first.group() + second.group() in terms:
+            spans.append((first.start(), second.end()))
     cjk_terms = sorted((t for t in terms if _CJK_RUN.fullmatch(t)), key=len, reverse=True)
     for run in _CJK_RUN.finditer(lowered):
         for term in cjk_terms:

@@ -228,6 +228,8 @@ def test_delete_and_archive(client: TestClient, people: dict[str, Headers]) -> N
     ).json()["results"]
     assert hits == []
     assert_error(client.delete("/documents/999999", headers=people["wang.min"]), 404)
+    again = client.post("/documents", json={**QA, "id": gone["source_id"]}, headers=people["li.na"])
+    assert "belongs to a deleted document" in assert_error(again, 409, "conflict")["message"]
 
 
 MARKDOWN = """---

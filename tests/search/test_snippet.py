@@ -38,3 +38,8 @@ def test_bold_in_a_snippet_only_ever_marks_a_match() -> None:
         make_snippet(text, query_terms("guardeye"))
         == "**GuardEye** pricing: X-200 is sold per appliance."
     )
+
+
+def test_a_joined_standard_marks_both_words() -> None:
+    snippet = make_snippet("Certified to ISO 27001 since 2021.", query_terms("ISO27001"))
+    assert snippet == "Certified to **ISO 27001** since 2021."
