@@ -110,10 +110,23 @@ class KeywordIndex:
         scores[~mask] = 0.0
         return _top_k(scores, self._ids, k)
 
+    def idf(self, term: str) -> float:
+        """Lucene's idf of `term` over the live rows; a term no row holds gets the highest."""
+        term_id = self._vocab.get(term)
+        df = self._df(self._postings(term_id)[0]) if term_id is not None else 0
+        return self._idf(df)
+
+    def _idf(self, df: int) -> float:
+        n_docs = len(self._row_of)
+        return float(np.log1p((n_docs - df + 0.5) / (df + 0.5)))
+
+    def _df(self, rows: np.ndarray) -> int:
+        if len(self._row_of) == len(self._ids):
+            return len(rows)
+        return int(np.count_nonzero(self._live[rows]))
+
     def _scores(self, query: Counter[str]) -> np.ndarray:
         """Dense BM25 scores per row (dead rows included, to be masked by the caller)."""
-        n_docs = len(self._row_of)
-        all_live = n_docs == len(self._ids)
         norm = self._row_norms()
         scores = np.zeros(len(self._ids))
         for term, count in query.items():
@@ -121,10 +134,10 @@ class KeywordIndex:
             if term_id is None:
                 continue
             rows, tfs = self._postings(term_id)
-            df = len(rows) if all_live else int(np.count_nonzero(self._live[rows]))
+            df = self._df(rows)
             if df == 0:
                 continue
-            idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+            idf = self._idf(df)
             tf = tfs.astype(np.float64)
             np.add.at(scores, rows, (count * idf * (self.k1 + 1)) * tf / (tf + norm[rows]))
         return scores

@@ -9,6 +9,7 @@ into, and how well it fits the request's context.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,9 +19,10 @@ from sqlmodel import Session, col, select
 
 from kb.access import Viewer
 from kb.freshness import Freshness, freshness_of
-from kb.models import Chunk, Document, Person
+from kb.models import Chunk, Document, Person, keyword_text
 from kb.reuse import ReuseStats, reuse_stats
 from search.service import SearchService
+from search.tokenize import tokenize
 
 SUGGESTED_KINDS = ["proposal", "qa"]
 CANDIDATES = 60
@@ -142,7 +144,11 @@ def suggest(
 ) -> list[Suggestion]:
     """The best `top_k` reusable sections for `query`, one per (document, section)."""
     similarity = similarities(
-        service, query.text, viewer=viewer, candidates=max(CANDIDATES, query.top_k * 10)
+        service,
+        session,
+        query.text,
+        viewer=viewer,
+        candidates=max(CANDIDATES, query.top_k * 10),
     )
     chunks, documents = _load(session, similarity)
     active = _active_people(session, (d.owner for d in documents.values()))
@@ -241,15 +247,22 @@ def _same(wanted: str, value: Any) -> bool:
 
 
 def similarities(
-    service: SearchService, text: str, *, viewer: Viewer | None, candidates: int
+    service: SearchService,
+    session: Session,
+    text: str,
+    *,
+    viewer: Viewer | None,
+    candidates: int,
 ) -> dict[int, float]:
     """Match strength (0-1) of candidate proposal and Q&A chunks, from `rank_chunks`:
-    `alpha × cosine + (1 - alpha) × BM25 / best BM25`, or the keyword part alone when the model
-    cannot read the text's language (its vectors would be noise).
+    `alpha × cosine + (1 - alpha) × lexical`, or the lexical part alone when the model cannot
+    read the text's language (its vectors would be noise).
 
-    Search fuses min-max normalised scores, which is right for ordering but stretches any gap
-    to the full 0-1 range; here near-equal candidates must stay near-equal so that freshness
-    and outcomes can decide between them.
+    lexical = coverage × (1 + BM25 / best BM25) / 2, where coverage is the share of the
+    request's keyword weight (idf) that the chunk holds. Coverage keeps the strength absolute:
+    a chunk that shares only a common word with the request scores low even when it is the
+    best there is. Search fuses min-max normalised scores instead, which is right for ordering
+    but stretches any gap to the full 0-1 range.
     """
     scores = service.rank_chunks(
         text,
@@ -258,8 +271,7 @@ def similarities(
         viewer=viewer,
         candidates=candidates,
     )
-    best = max((score for _, score in scores.keyword), default=0.0)
-    lexical = {chunk_id: score / best for chunk_id, score in scores.keyword} if best > 0 else {}
+    lexical = _lexical(service, session, text, scores.keyword)
     if not scores.semantic:
         return lexical
     dense = {chunk_id: min(max(score, 0.0), 1.0) for chunk_id, score in scores.semantic}
@@ -269,6 +281,28 @@ def similarities(
         chunk_id: alpha * dense.get(chunk_id, floor) + (1 - alpha) * lexical.get(chunk_id, 0.0)
         for chunk_id in {**lexical, **dense}
     }
+
+
+def _lexical(
+    service: SearchService, session: Session, text: str, keyword: list[tuple[int, float]]
+) -> dict[int, float]:
+    best = max((score for _, score in keyword), default=0.0)
+    if best <= 0:
+        return {}
+    index, catalog = service.indexes.keyword, service.indexes.catalog
+    weights = {term: count * index.idf(term) for term, count in Counter(tokenize(text)).items()}
+    total = sum(weights.values()) or 1.0
+    chunks, _ = _load(session, (chunk_id for chunk_id, _ in keyword))
+    found: dict[int, float] = {}
+    for chunk_id, score in keyword:
+        chunk = chunks.get(chunk_id)
+        if chunk is None:
+            continue
+        entry = catalog.docs.get(chunk.document_id)
+        held = set(tokenize(keyword_text(entry.title if entry else "", chunk)))
+        coverage = sum(w for term, w in weights.items() if term in held) / total
+        found[chunk_id] = coverage * (1.0 + score / best) / 2.0
+    return found
 
 
 def _active_people(session: Session, names: Iterable[str | None]) -> set[str]:

@@ -189,3 +189,22 @@ def test_no_more_than_two_sections_of_one_document(
     found = suggest(client, people["zhao.lei"], text=DRAFT, top_k=5)
     assert [s["document_id"] for s in found].count(big["id"]) == 2
     assert single["id"] in {s["document_id"] for s in found}
+
+
+def test_match_strength_is_absolute_not_relative_to_the_best_candidate(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    """A Chinese request (keyword side only, with the English model) that shares just one
+    word with the best candidate gets a weak match, not 1.0 for being first."""
+    create(
+        client,
+        people["li.na"],
+        title="数据是否存储在中国境内？",
+        kind="qa",
+        question="数据是否存储在中国境内？",
+        text="是。所有业务数据存储在客户指定的中国境内机房，不出境。",
+    )
+    [exact] = suggest(client, people["zhao.lei"], text="数据是否存储在中国境内", top_k=1)
+    [weak] = suggest(client, people["zhao.lei"], text="双活数据中心灾备切换演练方案", top_k=1)
+    assert exact["match"] > 0.9
+    assert weak["match"] < 0.5
