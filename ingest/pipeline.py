@@ -274,6 +274,8 @@ class Ingester:
                     continue
                 if any(source == root or root in source.parents for root in roots):
                     set_status(session, document, "deleted", actor=author)
+                    document.source_hash = None  # its file is gone: if it comes back, read it
+                    session.add(document)
                     report.deleted.append(document.source_id)
                     assert document.id is not None
                     report.document_ids.append(document.id)

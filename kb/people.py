@@ -155,6 +155,9 @@ def import_people(session: Session, entries: Iterable[dict[str, Any]]) -> tuple[
                 setattr(person, field, entry[field] if field != "role" else str(entry[field]))
         _check_role(person.role)
         person.disabled = person.disabled or bool(entry.get("disabled", False))
+        was_active_manager = before[0] == "manager" and not before[3] and person.id is not None
+        if was_active_manager and (person.role != "manager" or person.disabled):
+            check_not_last_manager(session, person)
         if person.id is not None and before != (
             person.role,
             person.team,

@@ -112,7 +112,8 @@ def _similar_documents(
     wanted = max(CANDIDATES_PER_CHUNK, 4 * limit) + len(own)
     candidates: set[int] = set()
     for vector in own_vectors:
-        hits = indexes.vector.search(vector, wanted, allowed)
+        with indexes.lock:
+            hits = indexes.vector.search(vector, wanted, allowed)
         candidates.update(int(c) for c, _ in hits if int(c) not in own_set)
     if not candidates:
         return []
@@ -139,7 +140,8 @@ def _lexically_similar(
     wanted = max(CANDIDATES_PER_CHUNK, 4 * limit) + len(own_ids)
     candidates: set[int] = set()
     for counts in own:
-        hits = indexes.keyword.search(list(counts.elements()), wanted, allowed)
+        with indexes.lock:
+            hits = indexes.keyword.search(list(counts.elements()), wanted, allowed)
         candidates.update(int(c) for c, _ in hits if int(c) not in own_set)
     others = _chunks(session, candidates)
     scores = np.asarray(

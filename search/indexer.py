@@ -109,7 +109,8 @@ class SearchIndexes:
         self.catalog = Catalog()
         self._vector: VectorIndex | None = None
         self._keyword: KeywordIndex | None = None
-        self._marker: int | None = None
+        self._marker: int | None = None  # store marker the indexes are in step with
+        self._catalog_marker: int | None = None  # ... and the catalog
         self.lock = threading.RLock()  # held to search, and to change the indexes
         self._sync_lock = threading.Lock()  # one sync at a time in this process
 
@@ -164,13 +165,29 @@ class SearchIndexes:
             self.sync()
             return
         if not self._sync_lock.acquire(blocking=False):
+            self._refresh_catalog()
             return
         try:
             with self._file_lock(wait=False) as locked:
                 if locked:
                     self._sync(progress=False)
+                else:
+                    self._refresh_catalog()
         finally:
             self._sync_lock.release()
+
+    def _refresh_catalog(self) -> None:
+        """While another sync runs, still apply what the store says about who may see what and
+        which documents are gone: the catalog filters every search, and chunks it does not
+        know (deleted documents, replaced versions) are dropped from results."""
+        marker = self.store_marker()
+        if marker == self._catalog_marker:
+            return
+        with Session(self.engine) as session:
+            catalog, _ = load_catalog(session)
+        with self.lock:
+            self.catalog = catalog
+            self._catalog_marker = marker
 
     def sync(self, *, progress: bool = False) -> SyncReport:
         """Bring both indexes in step with the store, embedding only what is new."""
@@ -194,20 +211,20 @@ class SearchIndexes:
 
     def _sync(self, progress: bool) -> SyncReport:
         """The slow part (embedding, tokenising) runs while searches go on; only swapping the
-        changes in holds the lock searches take."""
+        changes in and saving hold the lock searches take."""
         marker = self.store_marker()
         with Session(self.engine) as session:
             catalog, chunks = load_catalog(session)
         titles = {doc_id: entry.title for doc_id, entry in catalog.docs.items()}
         changes = self._changes(dict(chunks), titles, progress)
-        with self.lock:
+        with self.lock:  # saving compacts the keyword index: not while anyone searches
             changes.apply(self.vector, self.keyword)
             self.catalog = catalog
-            self._marker = marker
-        if changes.any:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self.vector.save(self.folder)
-            self.keyword.save(self.folder)
+            self._marker = self._catalog_marker = marker
+            if changes.any:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self.vector.save(self.folder)
+                self.keyword.save(self.folder)
         return changes.report
 
     def _changes(

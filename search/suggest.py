@@ -290,7 +290,8 @@ def _lexical(
     if best <= 0:
         return {}
     index, catalog = service.indexes.keyword, service.indexes.catalog
-    weights = {term: count * index.idf(term) for term, count in Counter(tokenize(text)).items()}
+    with service.indexes.lock:
+        weights = {t: count * index.idf(t) for t, count in Counter(tokenize(text)).items()}
     total = sum(weights.values()) or 1.0
     chunks, _ = _load(session, (chunk_id for chunk_id, _ in keyword))
     found: dict[int, float] = {}

@@ -115,6 +115,20 @@ def test_an_unchanged_file_leaves_later_api_edits_and_deletes_standing(
         assert (dropped.status, dropped.current_version) == ("active", 2)
 
 
+def test_a_pruned_file_that_comes_back_is_restored(
+    ingester: Ingester, engine: Engine, tmp_path: Path
+) -> None:
+    path = note(tmp_path, "a")
+    ingester.ingest_paths([tmp_path], prune=True)
+    path.rename(tmp_path / "aside.txt.bak")
+    assert ingester.ingest_paths([tmp_path], prune=True).deleted == ["a"]
+    (tmp_path / "aside.txt.bak").rename(path)
+    report = ingester.ingest_paths([tmp_path], prune=True)
+    assert report.updated == ["a"]
+    with Session(engine) as session:
+        assert resolve_document(session, "a").status == "active"
+
+
 def test_changed_file_adds_version(ingester: Ingester, engine: Engine, tmp_path: Path) -> None:
     note(tmp_path, "a", speed=800)
     ingester.ingest_paths([tmp_path])

@@ -49,9 +49,9 @@ def test_import_may_disable(engine: Engine) -> None:
     with transaction(engine) as session:
         import_people(session, ROSTER)
     with transaction(engine) as session:
-        import_people(session, [{"name": "wang.min", "disabled": True}])
+        import_people(session, [{"name": "li.na", "disabled": True}])
     with Session(engine) as session:
-        assert get_person(session, "wang.min").disabled
+        assert get_person(session, "li.na").disabled
 
 
 def test_a_bad_role_fails_the_whole_import(engine: Engine) -> None:
@@ -81,3 +81,16 @@ def test_the_last_active_manager_cannot_be_disabled(engine: Engine) -> None:
 def test_names_are_one_word_without_a_colon(engine: Engine, name: str) -> None:
     with pytest.raises(InvalidInput, match="not a valid user name"), transaction(engine) as s:
         import_people(s, [{"name": name or " ", "role": "reader"}])
+
+
+@pytest.mark.parametrize("change", [{"disabled": True}, {"role": "contributor"}])
+def test_an_import_cannot_disable_or_demote_the_last_manager(
+    engine: Engine, change: dict[str, object]
+) -> None:
+    with transaction(engine) as session:
+        import_people(session, ROSTER)
+    with pytest.raises(Conflict, match="last active manager"), transaction(engine) as session:
+        import_people(session, [{"name": "wang.min", **change}])
+    with Session(engine) as session:
+        wang = get_person(session, "wang.min")
+        assert (wang.role, wang.disabled) == ("manager", False)

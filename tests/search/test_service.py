@@ -237,18 +237,24 @@ def test_a_search_does_not_wait_for_another_process_indexing(
     extra = tmp_path / "extra"
     extra.mkdir()
     (extra / "gpu.md").write_text("# GuardEye GPU appliance\n\nGuardEye ships a GPU appliance.\n")
+    assert "ci-huawei" in ids(kb_context.search.search("华为云 报价"))
     kb_context.ingester.ingest_paths([extra])  # stored, not yet indexed
+    with transaction(kb_context.engine) as session:  # a manager deletes it meanwhile
+        set_status(session, resolve_document(session, "ci-huawei"), "deleted", actor="x")
     results: list[list[str]] = []
     with open(kb_context.settings.index_dir / ".lock", "w") as other_process:
         fcntl.flock(other_process, fcntl.LOCK_EX)
         searcher = threading.Thread(
-            target=lambda: results.append(ids(kb_context.search.search("GuardEye GPU"))),
+            target=lambda: results.extend(
+                ids(kb_context.search.search(query)) for query in ("GuardEye GPU", "华为云 报价")
+            ),
             daemon=True,
         )
         searcher.start()
         searcher.join(timeout=60)  # a hang guard, not a speed check
         assert not searcher.is_alive(), "the search waited for the other process's lock"
     assert "gpu.md" not in results[0]
+    assert "ci-huawei" not in results[1]  # who may see what is applied at once
     assert "gpu.md" in ids(kb_context.search.search("GuardEye GPU"))
 
 
