@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 from kb import models  # noqa: F401  (registers the tables)
@@ -38,17 +38,24 @@ def _add_missing_columns(engine: Engine) -> None:
     versions added to existing tables (the only kind of schema change kb makes in place)."""
     inspector = inspect(engine)
     existing_tables = set(inspector.get_table_names())
-    with engine.begin() as connection:
-        for table in SQLModel.metadata.sorted_tables:
-            if table.name not in existing_tables:
-                continue
-            present = {column["name"] for column in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in present and column.nullable:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    connection.execute(
-                        text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
-                    )
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name not in existing_tables:
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present and column.nullable:
+                _add_column(engine, table.name, column)
+
+
+def _add_column(engine: Engine, table: str, column: Any) -> None:
+    """One ALTER in its own transaction; another process adding it first is fine."""
+    kind = column.type.compile(dialect=engine.dialect)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f'ALTER TABLE "{table}" ADD COLUMN "{column.name}" {kind}'))
+    except DBAPIError:
+        if column.name not in {c["name"] for c in inspect(engine).get_columns(table)}:
+            raise
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
