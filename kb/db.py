@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel, create_engine
 from kb import models  # noqa: F401  (registers the tables)
 from kb.config import Settings
 from kb.errors import ConfigurationError
+from kb.sections import assign_section_types
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -28,6 +29,7 @@ def make_engine(settings: Settings) -> Engine:
     try:
         SQLModel.metadata.create_all(engine)
         _add_missing_columns(engine)
+        _backfill(engine)
     except OperationalError as exc:
         raise ConfigurationError(f"cannot open the database at {_safe(url)}: {exc.orig}") from exc
     return engine
@@ -45,6 +47,13 @@ def _add_missing_columns(engine: Engine) -> None:
         for column in table.columns:
             if column.name not in present and column.nullable:
                 _add_column(engine, table.name, column)
+
+
+def _backfill(engine: Engine) -> None:
+    """Derived columns that rows stored by an earlier kb lack (section types of proposal
+    chunks)."""
+    with transaction(engine) as session:
+        assign_section_types(session)
 
 
 def _add_column(engine: Engine, table: str, column: Any) -> None:

@@ -78,6 +78,8 @@ class Chunk(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     context: str = ""  # title and headings, embedded in front of the text
     content_hash: str = Field(index=True)
+    # A proposal chunk's section type (kb.sections); None for other kinds.
+    section_type: str | None = Field(default=None, index=True)
 
     @property
     def embedding_text(self) -> str:

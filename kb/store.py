@@ -15,10 +15,10 @@ from kb.documents import DATE_FIELDS, DocumentDraft
 from kb.errors import NotFound
 from kb.events import record_event
 from kb.models import MAX_ROW_ID, Chunk, Document, DocumentVersion, Grant, embedding_text
+from kb.sections import HEADING_SEPARATOR, chunk_section_type
 from kb.versions import get_version
 
 Outcome = Literal["added", "updated", "unchanged"]
-HEADING_SEPARATOR = " > "
 
 
 @dataclass(frozen=True)
@@ -269,6 +269,7 @@ def _write_version(
                     "text": chunk.text,
                     "context": chunk.context,
                     "content_hash": chunk.content_hash,
+                    "section_type": chunk_section_type(draft.kind, draft.title, chunk.heading_path),
                 }
                 for chunk in chunks
             ],

@@ -25,6 +25,7 @@ from kb.models import (
     Document,
     DocumentVersion,
 )
+from kb.sections import resolve_section_type
 
 LIST_FILTERS = {"product": "products", "competitor": "competitors", "tag": "tags"}
 TEXT_FILTERS = ("industry", "customer")
@@ -41,7 +42,9 @@ CLOSED_FILTERS: dict[str, tuple[str, ...]] = {
     "confidentiality": CONFIDENTIALITY,
     "language": LANGUAGES,
 }
+SECTION_FILTER = "section_type"  # a chunk's filter (kb.sections); the others are documents'
 FILTER_KEYS = (
+    SECTION_FILTER,
     *LIST_FILTERS,
     *(v for v in LIST_FILTERS.values()),
     *TEXT_FILTERS,
@@ -78,6 +81,7 @@ class Catalog:
     docs: dict[int, DocEntry] = field(default_factory=dict)
     chunk_doc: dict[int, int] = field(default_factory=dict)
     doc_chunks: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    chunk_section: dict[int, str] = field(default_factory=dict)  # proposal chunks' types
 
     @cached_property
     def has_confidential(self) -> bool:
@@ -87,16 +91,28 @@ class Catalog:
         self, filters: Mapping[str, Any], viewer: Viewer | None
     ) -> np.ndarray | None:
         """Chunk ids the query may return, or None when everything is allowed."""
+        filters = dict(filters)
+        sections = section_types_wanted(filters.pop(SECTION_FILTER, None))
         checks = parse_filters(filters)
-        if not checks and (viewer is None or viewer.is_manager or not self.has_confidential):
+        sees_all = viewer is None or viewer.is_manager or not self.has_confidential
+        if not checks and not sections and sees_all:
             return None
         ids = [
             chunk_id
             for doc in self.docs.values()
             if doc.visible_to(viewer) and all(check(doc) for check in checks)
             for chunk_id in self.doc_chunks.get(doc.id, [])
+            if not sections or self.chunk_section.get(chunk_id) in sections
         ]
         return np.asarray(ids, dtype=np.int64)
+
+
+def section_types_wanted(raw: Any) -> set[str]:
+    """The section types a `section_type` filter names (by name or heading, either language)."""
+    if raw is None or raw == "" or raw == []:
+        return set()
+    values = raw if isinstance(raw, list | tuple | set) else [raw]
+    return {resolve_section_type(str(v), SECTION_FILTER) for v in values}
 
 
 def parse_filters(filters: Mapping[str, Any]) -> list[Any]:
@@ -199,14 +215,16 @@ def load_catalog(session: Session) -> tuple[Catalog, list[tuple[int, str]]]:
         assert document.id is not None
         catalog.docs[document.id] = entry
     rows = session.exec(
-        select(Chunk.id, Chunk.document_id, Chunk.content_hash)
+        select(Chunk.id, Chunk.document_id, Chunk.content_hash, Chunk.section_type)
         .join(DocumentVersion, col(DocumentVersion.id) == Chunk.version_id)
         .join(Document, col(Document.id) == Chunk.document_id)
         .where(Document.status == "active", DocumentVersion.number == Document.current_version)
     ).all()
     chunks: list[tuple[int, str]] = []
-    for chunk_id, document_id, content_hash in rows:
+    for chunk_id, document_id, content_hash, section in rows:
         assert chunk_id is not None
+        if section:
+            catalog.chunk_section[chunk_id] = section
         catalog.chunk_doc[chunk_id] = document_id
         catalog.doc_chunks[document_id].append(chunk_id)
         chunks.append((chunk_id, content_hash))

@@ -27,6 +27,7 @@ from kb.db import transaction
 from kb.embeddings import load_vectors, store_vectors
 from kb.errors import IndexMismatch
 from kb.models import Chunk, Event, keyword_text
+from kb.sections import assign_section_types
 from search.catalog import Catalog, load_catalog
 from search.embedder import Embedder
 from search.keyword import KeywordIndex
@@ -195,8 +196,11 @@ class SearchIndexes:
             return self._sync(progress)
 
     def rebuild(self, *, progress: bool = False) -> SyncReport:
-        """Drop both indexes and build them again from the store (no re-embedding)."""
+        """Drop both indexes and build them again from the store (no re-embedding); section
+        types are computed again too (the table may have grown)."""
         with self._sync_lock, self._file_lock():
+            with transaction(self.engine) as session:
+                assign_section_types(session, only_missing=False)
             for name in ("vectors", "keyword"):
                 shutil.rmtree(self.folder / name, ignore_errors=True)
             with self.lock:

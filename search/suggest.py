@@ -18,25 +18,18 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from kb.access import Viewer
+from kb.errors import InvalidInput
 from kb.freshness import Freshness, freshness_of
 from kb.models import Chunk, Document, Person, keyword_text
 from kb.reuse import ReuseStats, reuse_stats
+from kb.sections import resolve_section_type
+from search.catalog import SECTION_FILTER
 from search.service import SearchService
 from search.tokenize import tokenize
 
 SUGGESTED_KINDS = ["proposal", "qa"]
 CANDIDATES = 60
 PER_DOCUMENT = 2  # at most this many sections of one document, so suggestions vary
-# Proposal section types, each with the headings that name it in Chinese and English: asking
-# for 解决方案 finds an English "Solution" section too.
-SECTION_TYPES = (
-    ("项目背景", "背景", "概述", "background", "overview", "context"),
-    ("需求分析", "需求", "requirements", "requirement", "needs"),
-    ("解决方案", "方案", "技术方案", "solution", "architecture", "approach"),
-    ("项目优势", "优势", "why us", "advantages", "differentiators", "benefits"),
-    ("实施计划", "实施", "交付", "delivery", "implementation", "plan", "timeline"),
-    ("商务报价", "报价", "商务", "commercials", "pricing", "price"),
-)
 # Weights of the quality signals (they sum to 1) and how far quality and context move a score.
 FRESHNESS_WEIGHT = 0.45
 OUTCOME_WEIGHT = 0.30
@@ -92,7 +85,8 @@ class SuggestionQuery:
     industry: str | None = None
     products: list[str] = field(default_factory=list)
     competitor: str | None = None
-    section: str | None = None  # section type: a heading such as 解决方案 or Solution
+    section: str | None = None  # section type: a name (solution) or heading (解决方案, Solution)
+    kinds: list[str] = field(default_factory=list)  # proposal and/or qa; none: both
 
 
 @dataclass
@@ -115,6 +109,7 @@ class Suggestion:
             "kind": document.kind,
             "version": document.current_version,
             "section": chunk.heading_path,
+            "section_type": chunk.section_type,
             "text": chunk.text,
             "question": document.meta.get("question"),
             "match": round(self.match, 4),
@@ -149,6 +144,7 @@ def suggest(
         query.text,
         viewer=viewer,
         candidates=max(CANDIDATES, query.top_k * 10),
+        filters=candidate_filters(query),
     )
     chunks, documents = _load(session, similarity)
     active = _active_people(session, (d.owner for d in documents.values()))
@@ -183,6 +179,20 @@ def suggest(
     return _varied(ordered, query.top_k)
 
 
+def candidate_filters(query: SuggestionQuery) -> dict[str, Any]:
+    """What candidates may be: the kinds asked for (default proposal sections and Q&A), and
+    only sections of the type asked for. An unknown kind or section type is an error."""
+    kinds = list(dict.fromkeys(k.strip().lower() for k in query.kinds)) or SUGGESTED_KINDS
+    unknown = [k for k in kinds if k not in SUGGESTED_KINDS]
+    if unknown:
+        raise InvalidInput(f"unknown kind '{unknown[0]}'; use one of {', '.join(SUGGESTED_KINDS)}")
+    if not query.section:
+        return {"kind": kinds}
+    if "proposal" not in kinds:
+        raise InvalidInput("a section type names proposal sections; add 'proposal' to kinds")
+    return {"kind": ["proposal"], SECTION_FILTER: resolve_section_type(query.section)}
+
+
 def _load(
     session: Session, chunk_ids: Iterable[int]
 ) -> tuple[dict[int, Chunk], dict[int, Document]]:
@@ -211,8 +221,8 @@ def _varied(ordered: list[Suggestion], top_k: int) -> list[Suggestion]:
 
 
 def context_match(query: SuggestionQuery, document: Document, chunk: Chunk) -> float:
-    """Share of the request's context (customer, industry, products, competitor, section type)
-    that the candidate matches; 0 when the request gives none."""
+    """Share of the request's context (customer, industry, products, competitor) that the
+    candidate matches; 0 when the request gives none. (The section type is a filter.)"""
     meta = document.meta
     checks: list[bool] = []
     if query.customer:
@@ -225,21 +235,7 @@ def context_match(query: SuggestionQuery, document: Document, chunk: Chunk) -> f
     if query.competitor:
         named = [*meta.get("competitors", []), meta.get("competitor")]
         checks.append(any(_same(query.competitor, c) for c in named))
-    if query.section:
-        heading = chunk.heading_path.lower()
-        checks.append(any(name in heading for name in section_names(query.section)))
     return sum(checks) / len(checks) if checks else 0.0
-
-
-def section_names(section: str) -> set[str]:
-    """The headings that name a section type: `section` itself and, when it is one of
-    SECTION_TYPES' names, every name of that type."""
-    wanted = section.strip().lower()
-    names = {wanted}
-    for names_of_type in SECTION_TYPES:
-        if wanted in names_of_type:
-            names.update(names_of_type)
-    return names
 
 
 def _same(wanted: str, value: Any) -> bool:
@@ -253,6 +249,7 @@ def similarities(
     *,
     viewer: Viewer | None,
     candidates: int,
+    filters: dict[str, Any] | None = None,
 ) -> dict[int, float]:
     """Match strength (0-1) of candidate proposal and Q&A chunks, from `rank_chunks`:
     `alpha × cosine + (1 - alpha) × lexical`, or the lexical part alone when the model cannot
@@ -267,7 +264,7 @@ def similarities(
     scores = service.rank_chunks(
         text,
         mode="hybrid",
-        filters={"kind": SUGGESTED_KINDS},
+        filters=filters or {"kind": SUGGESTED_KINDS},
         viewer=viewer,
         candidates=candidates,
     )

@@ -38,7 +38,14 @@ class SuggestionRequest(Request):
     industry: str | None = None
     products: list[str] = Field(default_factory=list)
     competitor: str | None = None
-    section: str | None = Field(None, description="section type, e.g. 解决方案 or Solution")
+    section: str | None = Field(
+        None,
+        description="only proposal sections of this type: a name (solution) or a heading in "
+        "either language (解决方案, Solution); an unknown type is a 422 listing the known ones",
+    )
+    kinds: list[str] = Field(
+        default_factory=list, description='proposal and/or qa (default both), e.g. ["qa"]'
+    )
 
 
 class FreshnessPublic(BaseModel):
@@ -63,6 +70,7 @@ class SuggestionPublic(BaseModel):
     kind: str
     version: int
     section: str
+    section_type: str | None = Field(description="a proposal section's type (kb.sections)")
     text: str
     question: str | None
     match: float = Field(description="similarity to the request text, 0-1")

@@ -159,11 +159,11 @@ def test_bad_suggestion_requests_are_422(client: TestClient, people: dict[str, H
         assert response.status_code == 422, body
 
 
-def test_a_section_type_matches_its_heading_in_either_language(
+def test_a_section_type_filters_in_either_language(
     client: TestClient, people: dict[str, Headers]
 ) -> None:
-    """Asking for 解决方案 prefers an English "Solution" section over an equally similar
-    "Background" one, and asking for "solution" prefers 解决方案."""
+    """Asking for 解决方案 finds an English "Solution" section and never the equally similar
+    "Background" one; an unknown type is a 422 that lists the known ones."""
     english = SECTION.replace("## 解决方案", "## Solution")
     background = create(
         client,
@@ -175,9 +175,29 @@ def test_a_section_type_matches_its_heading_in_either_language(
     )
     solution = create(client, people["li.na"], title="DR", customer="B", text=english, **PROPOSAL)
     found = suggest(client, people["zhao.lei"], text=DRAFT, section="解决方案")
-    assert [s["document_id"] for s in found] == [solution["id"], background["id"]]
+    assert [s["document_id"] for s in found] == [solution["id"]]
+    assert found[0]["section_type"] == "solution"
     found = suggest(client, people["zhao.lei"], text=DRAFT, section="Background")
-    assert [s["document_id"] for s in found] == [background["id"], solution["id"]]
+    assert [s["document_id"] for s in found] == [background["id"]]
+    assert suggest(client, people["zhao.lei"], text=DRAFT, section="pricing") == []
+    response = client.post(
+        "/suggestions", json={"text": DRAFT, "section": "结束语"}, headers=people["zhao.lei"]
+    )
+    assert response.status_code == 422
+    assert "solution" in response.json()["error"]["message"]
+
+
+def test_search_filters_by_section_type(client: TestClient, people: dict[str, Headers]) -> None:
+    english = SECTION.replace("## 解决方案", "## Solution")
+    both = english + "\n\n## 报价\n\nbackup appliances at 400,000 per year"
+    document = create(client, people["li.na"], title="DR", customer="B", text=both, **PROPOSAL)
+    body = {"query": "backup appliances", "filters": {"section_type": "pricing"}}
+    response = client.post("/search", json=body, headers=people["zhao.lei"])
+    [hit] = response.json()["results"]
+    assert hit["document_id"] == document["id"] and hit["section"].endswith("报价")
+    body["filters"] = {"section_type": "nonsense"}
+    response = client.post("/search", json=body, headers=people["zhao.lei"])
+    assert response.status_code == 422 and "pricing" in response.json()["error"]["message"]
 
 
 def test_no_more_than_two_sections_of_one_document(
@@ -208,3 +228,24 @@ def test_match_strength_is_absolute_not_relative_to_the_best_candidate(
     [weak] = suggest(client, people["zhao.lei"], text="双活数据中心灾备切换演练方案", top_k=1)
     assert exact["match"] > 0.9
     assert weak["match"] < 0.5
+
+
+def test_kinds_limit_suggestions_to_answers_or_sections(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    create(client, people["li.na"], title="DR", customer="B", text=SECTION, **PROPOSAL)
+    answer = create(
+        client,
+        people["li.na"],
+        title="Do you replicate backups across data centres?",
+        kind="qa",
+        question="Do you replicate backups across data centres?",
+        text="Yes: active-active backup appliances replicate hourly immutable snapshots.",
+    )
+    found = suggest(client, people["zhao.lei"], text=DRAFT, kinds=["qa"])
+    assert [s["document_id"] for s in found] == [answer["id"]]
+    for body in ({"kinds": ["faq"]}, {"kinds": ["qa"], "section": "solution"}):
+        response = client.post(
+            "/suggestions", json={"text": DRAFT, **body}, headers=people["zhao.lei"]
+        )
+        assert response.status_code == 422, body
