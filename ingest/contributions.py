@@ -23,13 +23,13 @@ from kb.access import Viewer, can_see, grants_of
 from kb.errors import Conflict, DocumentFormatError, InvalidInput, PayloadTooLarge, VersionConflict
 from kb.models import Document, DocumentVersion
 from kb.people import OWNER_ROLES, find_person
-from kb.store import SaveResult, find_by_source_id, save_draft
+from kb.store import SaveResult, find_by_source_id, save_draft, set_status
 from kb.versions import get_version
 
 SOURCE_PREFIX = "api"
 SLUG_CHARS = 48
 # Version meta keys that are bookkeeping, not fields a contributor writes.
-VERSION_ONLY_KEYS = ("_owner",)
+VERSION_ONLY_KEYS = ("_owner", "_status")
 
 
 @dataclass
@@ -102,7 +102,7 @@ def revise(
     if "owner" in contribution.fields:
         check_owner(session, prepared.draft.owner)
     try:
-        return save_draft(
+        result = save_draft(
             session,
             prepared.draft,
             prepared.chunks,
@@ -117,6 +117,12 @@ def revise(
             f"{document.current_version}",
             current_version=document.current_version,
         ) from None
+    if result.outcome == "unchanged" and prepared.draft.status != document.status:
+        # Only the status differs from the current version (archived since, no new version):
+        # restoring (or archiving) is a status change, recorded as such.
+        set_status(session, document, prepared.draft.status, actor=author)
+        return SaveResult(document, result.version, "updated")
+    return result
 
 
 def _revised_fields(

@@ -1,9 +1,10 @@
-"""Who may see a document: confidential ones only their owner, managers and grantees."""
+"""Who may see, review or change a document: confidential ones only their owner, managers and
+grantees; reviews by the owner, the document's verifiers or a manager."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,21 @@ def can_see(
     if owner == viewer.name or viewer.name in grants:
         return True
     return viewer.team is not None and f"team:{viewer.team}" in grants
+
+
+def may_review(
+    viewer: Viewer | None, *, owner: str | None, verifiers: Collection[str] = ()
+) -> bool:
+    """Mark a document verified or decide a review request of it: its owner, one of its
+    verifiers or a manager (None: the local operator)."""
+    if viewer is None or viewer.is_manager:
+        return True
+    return viewer.name == owner or viewer.name in verifiers
+
+
+def may_change_status(viewer: Viewer | None) -> bool:
+    """Archive, delete or restore a document: managers (and the local operator)."""
+    return viewer is None or viewer.is_manager
 
 
 def version_confidentiality(current: str, version_meta: Mapping[str, Any]) -> str:

@@ -27,7 +27,15 @@ TEXT_FIELDS = (
 )
 DATE_FIELDS = ("updated", "observed", "decision_date")
 # /documents/{id}/versions etc. are routes: an id ending like one could not be addressed.
-RESERVED_ID_ENDINGS = ("/versions", "/diff", "/review", "/archive")
+RESERVED_ID_ENDINGS = (
+    "/versions",
+    "/diff",
+    "/review",
+    "/archive",
+    "/restore",
+    "/verifiers",
+    "/pending",
+)
 MAX_REVIEW_INTERVAL_DAYS = 3650  # ten years: a review interval longer than that means none
 REQUIRED_BY_KIND: dict[str, tuple[str, ...]] = {
     "product_note": (),

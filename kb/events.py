@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from kb.clock import utcnow
 from kb.models import Event
@@ -21,6 +21,9 @@ ACTIONS = (
     "reuse",
     "outcome",
 )
+# What a document's history shows besides its versions (reuse and outcomes are the proposal
+# tool's business, shown by contributions and suggestions).
+HISTORY_ACTIONS = ("review", "archive", "delete", "restore", "handover")
 
 
 def record_event(
@@ -43,3 +46,14 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def document_events(session: Session, document_id: int) -> list[Event]:
+    """The history events of a document (HISTORY_ACTIONS), oldest first."""
+    return list(
+        session.exec(
+            select(Event)
+            .where(Event.document_id == document_id, col(Event.action).in_(HISTORY_ACTIONS))
+            .order_by(col(Event.at), col(Event.id))
+        )
+    )

@@ -97,6 +97,26 @@ def set_disabled(session: Session, name: str, disabled: bool = True) -> Person:
     return person
 
 
+UNSET: Any = object()  # a field left out of an update (None clears the team)
+
+
+def update_person(
+    session: Session, name: str, *, role: str | None = None, team: str | None = UNSET
+) -> Person:
+    """Change a person's role and/or team (`team` None clears it). The last active manager
+    cannot stop being one."""
+    person = get_person(session, name)
+    if role is not None:
+        _check_role(role)
+        if person.role == "manager" and role != "manager" and not person.disabled:
+            check_not_last_manager(session, person)
+        person.role = role
+    if team is not UNSET:
+        person.team = (team or "").strip() or None
+    session.add(person)
+    return person
+
+
 def check_not_last_manager(session: Session, person: Person) -> None:
     others = session.exec(
         select(Person).where(
@@ -108,7 +128,7 @@ def check_not_last_manager(session: Session, person: Person) -> None:
     if others is None:
         raise Conflict(
             f"'{person.name}' is the last active manager; make someone else a manager first "
-            "(`kb users add NAME --role manager`)"
+            "(`kb users add NAME --role manager` or `kb users update NAME --role manager`)"
         )
 
 

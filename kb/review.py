@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from kb.access import Viewer
+from kb.access import Viewer, may_review
 from kb.clock import utcnow
 from kb.errors import Conflict, Forbidden, InvalidInput
 from kb.events import record_event
@@ -38,13 +39,15 @@ def review_document(
     viewer: Viewer | None,
     note: str | None = None,
     now: datetime | None = None,
+    verifiers: Collection[str] = (),
+    detail: dict[str, Any] | None = None,
 ) -> Review:
     """Mark `document` verified at `now`: its freshness clock restarts, a 'review' event records
-    who did it (with the note). `viewer` None is the local operator (may review anything);
-    otherwise only the document's owner or a manager may."""
-    if viewer is not None and not (viewer.is_manager or viewer.name == document.owner):
+    who did it (with the note, and `detail`). `viewer` None is the local operator (may review
+    anything); otherwise the document's owner, one of its `verifiers` or a manager."""
+    if not may_review(viewer, owner=document.owner, verifiers=verifiers):
         raise Forbidden(
-            f"only the owner ({document.owner or 'none'}) or a manager may review "
+            f"only the owner ({document.owner or 'none'}), a verifier or a manager may review "
             f"document {document.id}"
         )
     if document.status == "deleted":
@@ -62,7 +65,7 @@ def review_document(
         document_id=document.id,
         version=document.current_version,
         at=now,
-        detail={"note": note},
+        detail={"note": note, **(detail or {})},
     )
     assert document.id is not None
     return Review(document.id, document.source_id, document.current_version, now, actor, note)

@@ -246,6 +246,7 @@ def _write_version(
         meta={
             **draft.meta,
             "_owner": draft.owner,
+            "_status": draft.status,
             "kind": draft.kind,
             "confidentiality": draft.confidentiality,
             "language": draft.language,
@@ -304,10 +305,12 @@ def set_status(
     actor: str | None,
     now: datetime | None = None,
 ) -> bool:
-    """Archive or delete (soft: history is kept). Returns False when nothing changed."""
+    """Archive, delete (soft: history is kept) or restore (`active`), recorded as an event
+    that names the status before. Returns False when nothing changed."""
     if document.status == status:
         return False
     now = now or utcnow()
+    previous = document.status
     document.status = status
     document.updated_at = now
     session.add(document)
@@ -319,5 +322,6 @@ def set_status(
         document_id=document.id,
         version=document.current_version,
         at=now,
+        detail={"from": previous, "to": status},
     )
     return True

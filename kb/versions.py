@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -59,3 +61,75 @@ def diff_versions(session: Session, document: Document, old: int, new: int) -> s
 
 def _diffable(version: DocumentVersion) -> str:
     return f"# {version.title}\n\n{version.text}\n"
+
+
+# Version meta keys that are bookkeeping: shown under the field they stand for.
+BOOKKEEPING_FIELDS = {"_owner": "owner", "_status": "status"}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field that differs between two versions: a list field names what was added and
+    removed; any other field its value before and after (None: not set)."""
+
+    field: str
+    before: Any = None
+    after: Any = None
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "before": self.before,
+            "after": self.after,
+            "added": list(self.added),
+            "removed": list(self.removed),
+        }
+
+    def describe(self) -> str:
+        """One line for people, e.g. `tags: +rfp -draft` or `owner: li.na -> wang.min`."""
+        if self.added or self.removed:
+            parts = [f"+{v}" for v in self.added] + [f"-{v}" for v in self.removed]
+            return f"{self.field}: {' '.join(parts)}"
+        return f"{self.field}: {_shown(self.before)} -> {_shown(self.after)}"
+
+
+def field_changes(before: DocumentVersion | None, after: DocumentVersion) -> list[FieldChange]:
+    """What changed in the title and fields (tags, owner, confidentiality, status, ...) from
+    `before` to `after`, sorted by field name; `before` None compares with nothing."""
+    old, new = _fields(before), _fields(after)
+    changes = []
+    for name in sorted(set(old) | set(new)):
+        was, now = old.get(name), new.get(name)
+        if was == now:
+            continue
+        if isinstance(was, list) or isinstance(now, list):
+            was_items, now_items = _items(was), _items(now)
+            added = tuple(v for v in now_items if v not in was_items)
+            removed = tuple(v for v in was_items if v not in now_items)
+            if added or removed:
+                changes.append(FieldChange(name, was, now, added, removed))
+            elif was_items != now_items:
+                changes.append(FieldChange(name, was, now))  # same items, new order
+            continue
+        changes.append(FieldChange(name, was, now))
+    return changes
+
+
+def _fields(version: DocumentVersion | None) -> dict[str, Any]:
+    if version is None:
+        return {}
+    found = {BOOKKEEPING_FIELDS.get(k, k): v for k, v in version.meta.items()}
+    found["title"] = version.title
+    return {k: v for k, v in found.items() if v not in (None, "", [])}
+
+
+def _items(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _shown(value: Any) -> str:
+    return "(none)" if value is None else str(value)

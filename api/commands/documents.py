@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlmodel import Session
@@ -12,8 +12,11 @@ from sqlmodel import Session
 from api.cli import app
 from api.commands.context import context
 from api.commands.output import print_json, print_table
-from kb.store import resolve_document
-from kb.versions import diff_versions, get_version, list_versions
+from kb.db import transaction
+from kb.events import document_events
+from kb.models import Event
+from kb.store import resolve_document, set_status
+from kb.versions import diff_versions, field_changes, get_version, list_versions
 from search.duplicates import near_duplicate_report
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -64,20 +67,26 @@ def ingest(
 def history(
     ref: Annotated[str, typer.Argument(help="document id or source id")], as_json: JsonFlag = False
 ) -> None:
-    """List a document's versions."""
+    """List a document's versions with the fields each changed, then its other events
+    (reviews, archive, restore, delete, hand-overs)."""
     with Session(context().engine) as session:
         document = resolve_document(session, ref)
-        rows = [
-            {
-                "version": v.number,
-                "author": v.author,
-                "created_at": v.created_at.isoformat(),
-                "title": v.title,
-                "change_note": v.change_note,
-                "hash": v.content_hash[:12],
-            }
-            for v in list_versions(session, document)
-        ]
+        versions = list_versions(session, document)
+        changes = [field_changes(versions[i - 1], v) if i else [] for i, v in enumerate(versions)]
+        assert document.id is not None
+        events = [_event_row(e) for e in document_events(session, document.id)]
+    rows = [
+        {
+            "version": v.number,
+            "author": v.author,
+            "created_at": v.created_at.isoformat(),
+            "title": v.title,
+            "change_note": v.change_note,
+            "hash": v.content_hash[:12],
+            "changes": [c.as_dict() for c in found],
+        }
+        for v, found in zip(versions, changes, strict=True)
+    ]
     if as_json:
         print_json(
             {
@@ -85,11 +94,33 @@ def history(
                 "source_id": document.source_id,
                 "current_version": document.current_version,
                 "versions": rows,
+                "events": events,
             }
         )
-    else:
-        typer.echo(f"{document.source_id} (id {document.id}, status {document.status})")
-        print_table(rows, ["version", "author", "created_at", "title", "change_note"])
+        return
+    typer.echo(f"{document.source_id} (id {document.id}, status {document.status})")
+    for row, found in zip(rows, changes, strict=True):
+        row["changes"] = "; ".join(c.describe() for c in found)
+    print_table(rows, ["version", "author", "created_at", "title", "change_note", "changes"])
+    for event in events:
+        typer.echo(
+            f"  {event['at']}  {event['action']} by {event['actor'] or '-'}  "
+            f"{_detail(event['detail'])}"
+        )
+
+
+def _event_row(event: Event) -> dict[str, Any]:
+    return {
+        "at": event.at.isoformat(),
+        "actor": event.actor,
+        "action": event.action,
+        "version": event.version,
+        "detail": event.detail,
+    }
+
+
+def _detail(detail: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in detail.items() if v not in (None, "", []))
 
 
 @app.command()
@@ -97,11 +128,45 @@ def diff(
     ref: Annotated[str, typer.Argument(help="document id or source id")],
     v1: Annotated[int, typer.Argument(help="older version")],
     v2: Annotated[int, typer.Argument(help="newer version")],
+    as_json: JsonFlag = False,
 ) -> None:
-    """Show what changed between two versions (unified diff)."""
+    """Show what changed between two versions: fields (tags added and removed, owner,
+    confidentiality, status, ...), then the text as a unified diff."""
     with Session(context().engine) as session:
         document = resolve_document(session, ref)
-        typer.echo(diff_versions(session, document, v1, v2) or "(no difference)")
+        text = diff_versions(session, document, v1, v2)
+        before, after = get_version(session, document, v1), get_version(session, document, v2)
+        changes = field_changes(before, after)
+    if as_json:
+        print_json(
+            {
+                "document_id": document.id,
+                "from_version": v1,
+                "to_version": v2,
+                "changes": [c.as_dict() for c in changes],
+                "diff": text,
+            }
+        )
+        return
+    for change in changes:
+        typer.echo(change.describe())
+    typer.echo(text or ("" if changes else "(no difference)"))
+
+
+@app.command()
+def restore(
+    ref: Annotated[str, typer.Argument(help="document id or source id")],
+    as_: Annotated[
+        str | None, typer.Option("--as", envvar="KB_AUTHOR", help="who restores it")
+    ] = None,
+) -> None:
+    """Bring an archived (or deleted) document back to active (recorded as an event)."""
+    ctx = context()
+    with transaction(ctx.engine) as session:
+        document = resolve_document(session, ref)
+        changed = set_status(session, document, "active", actor=as_)
+    ctx.indexes.sync()
+    typer.echo(f"restored {document.source_id}" if changed else f"{document.source_id} is active")
 
 
 @app.command()

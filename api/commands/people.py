@@ -15,12 +15,14 @@ from api.commands.output import print_json, print_table
 from kb.db import transaction
 from kb.errors import InvalidInput
 from kb.people import (
+    UNSET,
     add_person,
     get_person,
     import_people,
     issue_token,
     list_people,
     set_disabled,
+    update_person,
 )
 
 users = typer.Typer(help="People and service identities.", no_args_is_help=True)
@@ -59,6 +61,20 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         print_json({"people": rows})
     else:
         print_table(rows, ["name", "role", "team", "disabled", "display_name"])
+
+
+@users.command("update")
+def update(
+    name: str,
+    role: Annotated[str | None, typer.Option(help="reader|contributor|manager|service")] = None,
+    team: Annotated[str | None, typer.Option(help="new team ('' clears it)")] = None,
+) -> None:
+    """Change a person's role and/or team (the last active manager stays one)."""
+    if role is None and team is None:
+        raise InvalidInput("give --role and/or --team")
+    with transaction(context().engine) as session:
+        person = update_person(session, name, role=role, team=UNSET if team is None else team)
+    typer.echo(f"{person.name}: role {person.role}, team {person.team or '(none)'}")
 
 
 @users.command("disable")

@@ -26,7 +26,7 @@ from api.schemas.documents import (
     StatusChanged,
 )
 from ingest.contributions import Contribution, contribute, read_upload, revise, store_upload
-from kb.access import grants_of
+from kb.access import grants_of, may_change_status
 from kb.db import transaction
 from kb.errors import Forbidden, InvalidInput
 from kb.models import Document, Person
@@ -214,7 +214,7 @@ def update_document(
     with transaction(context.engine) as session:
         document = visible_document(session, ref, person)
         wanted = contribution.fields.get("status", document.status)
-        if wanted != document.status and person.role != "manager":
+        if wanted != document.status and not may_change_status(viewer_of(person)):
             raise Forbidden("only a manager may archive or restore a document (field 'status')")
         check_access_changes(session, document, contribution.fields, person)
         result = revise(
@@ -255,13 +255,20 @@ def _normalised(value: Any) -> Any:
 
 @router.delete("/documents/{ref:path}")
 def delete_document(ref: str, person: Manager, context: ContextDep) -> StatusChanged:
-    """Soft delete: out of search and listings, history kept (a PUT restores it)."""
+    """Soft delete: out of search and listings, history kept (`.../restore` brings it back)."""
     return _set_status(ref, "deleted", person, context)
 
 
 @router.post("/documents/{ref:path}/archive")
 def archive_document(ref: str, person: Manager, context: ContextDep) -> StatusChanged:
     return _set_status(ref, "archived", person, context)
+
+
+@router.post("/documents/{ref:path}/restore")
+def restore_document(ref: str, person: Manager, context: ContextDep) -> StatusChanged:
+    """Bring an archived (or deleted) document back to active, recorded as a 'restore' event
+    (no new version)."""
+    return _set_status(ref, "active", person, context)
 
 
 def _set_status(ref: str, status: str, person: Person, context: ContextDep) -> StatusChanged:

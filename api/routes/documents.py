@@ -19,6 +19,8 @@ from api.schemas.documents import (
     DocumentDetail,
     DocumentPublic,
     DocumentsPublic,
+    EventPublic,
+    FieldChangePublic,
     VersionDetail,
     VersionPublic,
     VersionsPublic,
@@ -26,10 +28,11 @@ from api.schemas.documents import (
 from kb.access import can_see, grants_of, version_confidentiality
 from kb.clock import utcnow
 from kb.errors import NotFound
+from kb.events import document_events
 from kb.models import Document, DocumentVersion, Person
 from kb.people import viewer_of
 from kb.store import resolve_document
-from kb.versions import diff_versions, get_version, list_versions
+from kb.versions import diff_versions, field_changes, get_version, list_versions
 
 router = APIRouter(tags=["documents"])
 
@@ -116,7 +119,11 @@ def public(document: Document) -> DocumentPublic:
     )
 
 
-def version_public(version: DocumentVersion) -> VersionPublic:
+def version_public(
+    version: DocumentVersion, previous: DocumentVersion | None = None
+) -> VersionPublic:
+    """A version; with `previous`, the fields changed since it (none for a first version)."""
+    changes = field_changes(previous, version) if previous is not None else []
     return VersionPublic(
         number=version.number,
         title=version.title,
@@ -124,6 +131,7 @@ def version_public(version: DocumentVersion) -> VersionPublic:
         change_note=version.change_note,
         created_at=version.created_at,
         content_hash=version.content_hash,
+        changes=[FieldChangePublic(**c.as_dict()) for c in changes],
     )
 
 
@@ -196,13 +204,21 @@ def _meta_matches(meta: dict[str, Any], wanted: dict[str, str]) -> bool:
 
 @router.get("/documents/{ref:path}/versions")
 def get_versions(ref: str, session: SessionDep, person: DocumentReader) -> VersionsPublic:
+    """Versions oldest first, each with the fields changed from the one before, and the
+    document's other events (reviews, archive, restore, delete, hand-overs)."""
     document = visible_document(session, ref, person)
     assert document.id is not None
+    versions = visible_versions(session, document, person)
+    previous = {v.number: v for v in versions}
     return VersionsPublic(
         document_id=document.id,
         source_id=document.source_id,
         current_version=document.current_version,
-        versions=[version_public(v) for v in visible_versions(session, document, person)],
+        versions=[version_public(v, previous.get(v.number - 1)) for v in versions],
+        events=[
+            EventPublic.model_validate(e, from_attributes=True)
+            for e in document_events(session, document.id)
+        ],
     )
 
 
@@ -233,11 +249,16 @@ def get_diff(
     assert document.id is not None
     to_number = to_version or document.current_version
     from_number = from_version or max(to_number - 1, 1)
-    for number in (from_number, to_number):
-        visible_version(session, document, number, person)
+    before, after = (
+        visible_version(session, document, number, person) for number in (from_number, to_number)
+    )
     diff = diff_versions(session, document, from_number, to_number)
     return DiffPublic(
-        document_id=document.id, from_version=from_number, to_version=to_number, diff=diff
+        document_id=document.id,
+        from_version=from_number,
+        to_version=to_number,
+        changes=[FieldChangePublic(**c.as_dict()) for c in field_changes(before, after)],
+        diff=diff,
     )
 
 

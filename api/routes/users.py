@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ContextDep, Manager, SessionDep
-from api.schemas.governance import UserCreate, UserCreated, UserPublic, UsersPublic
+from api.deps import ContextDep, CurrentPerson, Manager, SessionDep
+from api.schemas.governance import (
+    TokenIssued,
+    UserCreate,
+    UserCreated,
+    UserPublic,
+    UsersPublic,
+    UserUpdate,
+)
 from kb.db import transaction
 from kb.models import Person
-from kb.people import add_person, list_people, set_disabled
+from kb.people import UNSET, add_person, issue_token, list_people, set_disabled, update_person
 
 router = APIRouter(tags=["users"])
 
@@ -44,4 +51,26 @@ def disable_user(name: str, _manager: Manager, context: ContextDep) -> UserPubli
     """Disable a person: their token stops working with the next request."""
     with transaction(context.engine) as session:
         person = set_disabled(session, name, True)
+    return user_public(person)
+
+
+@router.post("/users/me/token")
+def rotate_own_token(person: CurrentPerson, context: ContextDep) -> TokenIssued:
+    """Anyone: a new token for the caller; the one used for this request stops working."""
+    with transaction(context.engine) as session:
+        token = issue_token(session, person.name)
+    return TokenIssued(name=person.name, token=token)
+
+
+@router.patch("/users/{name}")
+def patch_user(name: str, body: UserUpdate, _manager: Manager, context: ContextDep) -> UserPublic:
+    """Change a person's role and/or team (managers); the last active manager stays one."""
+    given = body.model_fields_set
+    with transaction(context.engine) as session:
+        person = update_person(
+            session,
+            name,
+            role=body.role if "role" in given else None,
+            team=body.team if "team" in given else UNSET,
+        )
     return user_public(person)

@@ -134,6 +134,17 @@ class DocumentsPublic(BaseModel):
     items: list[DocumentPublic]
 
 
+class FieldChangePublic(BaseModel):
+    """A field that changed: a list field (tags, products, ...) lists what was added and
+    removed; any other field (owner, confidentiality, status, title, ...) its values."""
+
+    field: str
+    before: Any = None
+    after: Any = None
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+
+
 class VersionPublic(BaseModel):
     number: int
     title: str
@@ -141,6 +152,20 @@ class VersionPublic(BaseModel):
     change_note: str | None
     created_at: datetime
     content_hash: str
+    changes: list[FieldChangePublic] = Field(
+        default_factory=list, description="fields changed from the version before"
+    )
+
+
+class EventPublic(BaseModel):
+    """Something that happened to a document besides a new version: a review, an archive,
+    a restore, a delete, a hand-over."""
+
+    at: datetime
+    actor: str | None
+    action: str
+    version: int | None
+    detail: dict[str, Any]
 
 
 class VersionDetail(VersionPublic):
@@ -154,13 +179,17 @@ class VersionsPublic(BaseModel):
     source_id: str
     current_version: int
     versions: list[VersionPublic]
+    events: list[EventPublic] = Field(default_factory=list)
 
 
 class DiffPublic(BaseModel):
     document_id: int
     from_version: int
     to_version: int
-    diff: str
+    changes: list[FieldChangePublic] = Field(
+        default_factory=list, description="fields that differ (tags added and removed, ...)"
+    )
+    diff: str = Field(description="unified diff of the title and text")
 
 
 class StatusChanged(BaseModel):

@@ -62,6 +62,18 @@ class UserCreate(Request):
     display_name: str | None = Field(None, max_length=200)
 
 
+class UserUpdate(Request):
+    """Fields left out keep their value; `team: null` clears the team."""
+
+    role: Role | None = None
+    team: str | None = Field(None, max_length=100)
+
+
+class TokenIssued(BaseModel):
+    name: str
+    token: str = Field(description="the new bearer token; the old one no longer works")
+
+
 class UserPublic(BaseModel):
     name: str
     role: str

@@ -43,6 +43,8 @@ FORBIDDEN = [
     ("proposal-tool", "get", "/documents", None),
     ("proposal-tool", "get", "/documents/{id}", None),
     ("proposal-tool", "get", "/documents/{id}/versions", None),
+    ("li.na", "post", "/documents/{id}/restore", None),
+    ("li.na", "patch", "/users/zhang.wei", {"role": "manager"}),
 ]
 
 
@@ -94,6 +96,9 @@ ALLOWED = [
     ("wang.min", "post", "/documents/{id}/archive", None, 200),
     ("wang.min", "delete", "/documents/{id}", None, 200),
     ("wang.min", "get", "/users", None, 200),
+    ("wang.min", "post", "/documents/{id}/restore", None, 200),
+    ("chen.jie", "post", "/users/me/token", None, 200),
+    ("proposal-tool", "post", "/users/me/token", None, 200),
 ]
 
 
