@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.context import Context
@@ -86,7 +87,13 @@ def only_known_query_parameters(request: Request) -> None:
 
 def _query_parameters(dependant: Dependant) -> set[str]:
     """The names of the query parameters a route and its dependencies take."""
-    names = {param.alias for param in dependant.query_params}
+    names: set[str] = set()
+    for param in dependant.query_params:
+        model = param.field_info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):  # a query parameter model
+            names |= {info.alias or name for name, info in model.model_fields.items()}
+        else:
+            names.add(param.alias)
     for sub in dependant.dependencies:
         names |= _query_parameters(sub)
     return names

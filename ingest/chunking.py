@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
+from kb.vocabulary import CJK_WIDE_RANGES
+
 TokenCounter = Callable[[str], int]
 BatchTokenCounter = Callable[[list[str]], list[int]]
 Piece = tuple[str, int]  # text and its token count
@@ -28,10 +30,7 @@ _KINDS = {
     "ordered_list_open": "list",
     "table_open": "table",
 }
-_CJK = (  # CJK ideographs, kana, hangul and full-width forms: one token-ish unit per character
-    r"\u2e80-\u2fdf\u3000-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-    r"\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
-)
+_CJK = CJK_WIDE_RANGES  # one token-ish unit per character
 _CLOSERS = r"”’」』）)\]\"'"
 _SENTENCE_END = re.compile(rf"[。｡．！？；]+[{_CLOSERS}]*\s*|[.!?]+[{_CLOSERS}]*\s+")
 _WORD = re.compile(rf"\s+|[{_CJK}]\s*|[^\s{_CJK}]+\s*")

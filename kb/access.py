@@ -11,8 +11,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from kb.models import Document, Grant
+from kb.vocabulary import Confidentiality, Role, values
 
-LEVELS = ("public", "internal", "confidential")
+LEVELS = values(Confidentiality)  # from the most open to the strictest
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,13 @@ class Viewer:
 
     @property
     def is_manager(self) -> bool:
-        return self.role == "manager"
+        return self.role == Role.manager
 
 
 def can_see(
     viewer: Viewer | None, *, confidentiality: str, owner: str | None, grants: frozenset[str]
 ) -> bool:
-    if viewer is None or confidentiality != "confidential" or viewer.is_manager:
+    if viewer is None or confidentiality != Confidentiality.confidential or viewer.is_manager:
         return True
     if owner == viewer.name or viewer.name in grants:
         return True
@@ -58,7 +59,8 @@ def version_confidentiality(current: str, version_meta: Mapping[str, Any]) -> st
     level the version was written under, so reclassifying a document never opens up text that
     was confidential when it was written."""
     written = str(version_meta.get("confidentiality", current))
-    levels = [level if level in LEVELS else "confidential" for level in (current, written)]
+    strictest = Confidentiality.confidential.value
+    levels = [level if level in LEVELS else strictest for level in (current, written)]
     return max(levels, key=LEVELS.index)
 
 
@@ -79,7 +81,9 @@ def hidden_documents(session: Session, viewer: Viewer | None) -> set[int]:
     if viewer is None or viewer.is_manager:
         return set()
     confidential = list(
-        session.exec(select(Document).where(Document.confidentiality == "confidential"))
+        session.exec(
+            select(Document).where(Document.confidentiality == Confidentiality.confidential)
+        )
     )
     grants = grants_of(session, [d.id for d in confidential if d.id is not None])
     return {

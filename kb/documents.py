@@ -11,21 +11,20 @@ from datetime import date, datetime
 from typing import Any
 
 from kb.errors import DocumentFormatError
-from kb.language import LANGUAGES, detect_language
-from kb.models import CONFIDENTIALITY, KINDS, OUTCOMES
-
-LIST_FIELDS = ("products", "competitors", "tags", "reasons", "grants")
-TEXT_FIELDS = (
-    "industry",
-    "customer",
-    "competitor",
-    "source",
-    "bid",
-    "question",
-    "answer",
-    "author",
+from kb.language import detect_language
+from kb.vocabulary import (
+    FIELDS_BY_NAME,
+    WRITABLE_STATUSES,
+    Confidentiality,
+    Kind,
+    Language,
+    Outcome,
+    Shape,
+    Status,
+    required_fields,
+    values,
 )
-DATE_FIELDS = ("updated", "observed", "decision_date")
+
 # /documents/{id}/versions etc. are routes: an id ending like one could not be addressed.
 RESERVED_ID_ENDINGS = (
     "/versions",
@@ -37,13 +36,6 @@ RESERVED_ID_ENDINGS = (
     "/pending",
 )
 MAX_REVIEW_INTERVAL_DAYS = 3650  # ten years: a review interval longer than that means none
-REQUIRED_BY_KIND: dict[str, tuple[str, ...]] = {
-    "product_note": (),
-    "competitor_intel": ("competitor", "source", "observed"),
-    "proposal": ("customer", "industry"),
-    "bid_result": ("bid", "customer", "outcome"),
-    "qa": ("question",),
-}
 # Fields stored on the document row itself rather than in `meta`.
 ROW_FIELDS = ("id", "kind", "title", "language", "owner", "confidentiality", "status")
 
@@ -94,10 +86,10 @@ def build_draft(
     fields: dict[str, Any], text: str, *, origin: str, default_id: str, default_title: str
 ) -> DocumentDraft:
     """Validate raw fields for their kind; errors name the file and the field."""
-    kind = str(fields.get("kind") or "product_note").strip()
-    if kind not in KINDS:
+    kind = str(fields.get("kind") or Kind.product_note).strip()
+    if kind not in values(Kind):
         raise DocumentFormatError(
-            f"{origin}: unknown kind '{kind}' (expected one of {', '.join(KINDS)})"
+            f"{origin}: unknown kind '{kind}' (expected one of {', '.join(values(Kind))})"
         )
     meta = {k: v for k, v in fields.items() if k not in ROW_FIELDS}
     meta = _clean_meta(meta, origin)
@@ -106,12 +98,12 @@ def build_draft(
     text = normalise(text)
     if not text:
         raise DocumentFormatError(f"{origin}: empty document")
-    missing = [name for name in REQUIRED_BY_KIND[kind] if meta.get(name) in (None, "", [])]
+    missing = [name for name in required_fields(kind) if meta.get(name) in (None, "", [])]
     if missing:
         raise DocumentFormatError(f"{origin}: kind '{kind}' requires field(s) {', '.join(missing)}")
-    if kind == "bid_result" and meta["outcome"] not in OUTCOMES:
+    if kind == Kind.bid_result and meta["outcome"] not in values(Outcome):
         raise DocumentFormatError(
-            f"{origin}: field 'outcome' must be one of {', '.join(OUTCOMES)} "
+            f"{origin}: field 'outcome' must be one of {', '.join(values(Outcome))} "
             f"(got '{meta['outcome']}')"
         )
     source_id = _text(fields.get("id"), "id", origin) or default_id
@@ -133,8 +125,10 @@ def build_draft(
         text=text,
         language=_language(fields.get("language"), text, origin),
         owner=_text(fields.get("owner"), "owner", origin),
-        confidentiality=_choice(fields, "confidentiality", CONFIDENTIALITY, "internal", origin),
-        status=_choice(fields, "status", ("active", "archived"), "active", origin),
+        confidentiality=_choice(
+            fields, "confidentiality", values(Confidentiality), Confidentiality.internal, origin
+        ),
+        status=_choice(fields, "status", values(WRITABLE_STATUSES), Status.active, origin),
         meta=meta,
     )
 
@@ -144,21 +138,23 @@ def _clean_meta(meta: dict[str, Any], origin: str) -> dict[str, Any]:
     for name, value in meta.items():
         if value is None or value == "" or value == []:
             continue
-        if name in LIST_FIELDS:
-            clean[name] = _list(value, name, origin)
-        elif name in DATE_FIELDS:
-            clean[name] = _date(value, name, origin)
-        elif name in TEXT_FIELDS:
-            clean[name] = _text(value, name, origin)
-        elif name == "review_interval_days":
-            clean[name] = _positive_int(value, name, origin, MAX_REVIEW_INTERVAL_DAYS)
-        elif name == "amount":
-            clean[name] = _number(value, name, origin)
-        elif name == "outcome":
-            clean[name] = str(value).strip().lower()
-        else:
-            clean[name] = _jsonable(value)
+        known = FIELDS_BY_NAME.get(name)
+        clean[name] = _clean_value(known.shape, value, name, origin) if known else _jsonable(value)
     return clean
+
+
+def _clean_value(shape: Shape, value: Any, name: str, origin: str) -> Any:
+    if shape is Shape.list:
+        return _list(value, name, origin)
+    if shape is Shape.date:
+        return _date(value, name, origin)
+    if shape is Shape.text:
+        return _text(value, name, origin)
+    if shape is Shape.days:
+        return _positive_int(value, name, origin, MAX_REVIEW_INTERVAL_DAYS)
+    if shape is Shape.number:
+        return _number(value, name, origin)
+    return str(value).strip().lower()  # Shape.outcome: checked against the kind
 
 
 def _text(value: Any, name: str, origin: str) -> str | None:
@@ -245,9 +241,10 @@ def _language(value: Any, text: str, origin: str) -> str:
         "en-us": "en",
     }
     lang = aliases.get(lang, lang)
-    if lang not in LANGUAGES:
+    if lang not in values(Language):
         raise DocumentFormatError(
-            f"{origin}: field 'language' must be one of {', '.join(LANGUAGES)} (got '{value}')"
+            f"{origin}: field 'language' must be one of {', '.join(values(Language))} "
+            f"(got '{value}')"
         )
     return lang
 

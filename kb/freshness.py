@@ -18,7 +18,8 @@ from kb.access import Viewer, hidden_documents
 from kb.clock import utcnow
 from kb.documents import MAX_REVIEW_INTERVAL_DAYS
 from kb.errors import InvalidInput
-from kb.models import KINDS, STATUSES, Document, Person, Reuse
+from kb.models import Document, Person, Reuse
+from kb.vocabulary import Kind, Status, values
 
 REVIEW_INTERVALS: dict[str, int | None] = {
     "competitor_intel": 90,
@@ -27,6 +28,7 @@ REVIEW_INTERVALS: dict[str, int | None] = {
     "proposal": 365,
     "bid_result": None,  # a record of what happened: it does not go stale
 }
+KINDS, STATUSES = values(Kind), values(Status)
 FRESHNESS_STATUSES = ("fresh", "due_soon", "stale", "unowned")
 UNOWNED_SCORE_CAP = 25
 DAY = timedelta(days=1)

@@ -1,5 +1,7 @@
 """SQLModel tables: the store is the source of truth; search indexes are derived from it.
 
+Columns such as `kind`, `status`, `role` and `outcome` hold the values of kb.vocabulary's enums.
+
 Times are naive UTC (`kb.clock.utcnow`).
 """
 
@@ -14,11 +16,6 @@ from sqlmodel import Field, SQLModel
 from kb.clock import utcnow
 
 MAX_ROW_ID = 2**63 - 1  # the largest integer the databases store
-KINDS = ("product_note", "competitor_intel", "proposal", "bid_result", "qa")
-STATUSES = ("active", "archived", "deleted")
-CONFIDENTIALITY = ("public", "internal", "confidential")
-ROLES = ("reader", "contributor", "manager", "service")
-OUTCOMES = ("won", "lost", "withdrawn", "pending")
 
 
 class Person(SQLModel, table=True):

@@ -11,11 +11,12 @@ from sqlmodel import Session, col, select
 
 from kb.access import Viewer
 from kb.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from kb.models import ROLES, Person
+from kb.models import Person
+from kb.vocabulary import Role, values
 
 TOKEN_PREFIX = "kb_"
 # Who may own documents: the roles that can update them.
-OWNER_ROLES = ("contributor", "manager")
+OWNER_ROLES = (Role.contributor.value, Role.manager.value)
 
 
 def hash_token(token: str) -> str:
@@ -75,8 +76,8 @@ def _check_name(name: str) -> None:
 
 
 def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise InvalidInput(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
+    if role not in values(Role):
+        raise InvalidInput(f"unknown role '{role}'; use one of {', '.join(values(Role))}")
 
 
 def list_people(session: Session, *, include_disabled: bool = True) -> list[Person]:

@@ -17,9 +17,10 @@ from sqlmodel import Session, col, select
 from kb.clock import utcnow
 from kb.errors import InvalidInput, NotFound
 from kb.events import record_event
-from kb.models import OUTCOMES, Bid, Chunk, Document, DocumentVersion, Reuse
+from kb.models import Bid, Chunk, Document, DocumentVersion, Reuse
 from kb.store import row_id
 from kb.versions import get_version
+from kb.vocabulary import Outcome, values
 
 MAX_REF_CHARS = 200
 
@@ -140,8 +141,8 @@ def record_outcome(
 ) -> Bid:
     """Set (or change) a bid's outcome: won, lost, withdrawn or pending."""
     bid_ref = _ref(bid_ref, "bid reference")
-    if outcome not in OUTCOMES:
-        raise InvalidInput(f"unknown outcome '{outcome}'; use one of {', '.join(OUTCOMES)}")
+    if outcome not in values(Outcome):
+        raise InvalidInput(f"unknown outcome '{outcome}'; use one of {', '.join(values(Outcome))}")
     now = now or utcnow()
     bid = session.get(Bid, bid_ref)
     previous = bid.outcome if bid is not None else None

@@ -11,14 +11,16 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from kb.clock import as_datetime, utcnow
-from kb.documents import DATE_FIELDS, DocumentDraft
+from kb.documents import DocumentDraft
 from kb.errors import NotFound
 from kb.events import record_event
 from kb.models import MAX_ROW_ID, Chunk, Document, DocumentVersion, Grant, embedding_text
 from kb.sections import HEADING_SEPARATOR, chunk_section_type
 from kb.versions import get_version
+from kb.vocabulary import Shape, fields_of_shape
 
-Outcome = Literal["added", "updated", "unchanged"]
+SaveChange = Literal["added", "updated", "unchanged"]
+_DATE_FIELDS = fields_of_shape(Shape.date)
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class ChunkInput:
 class SaveResult:
     document: Document
     version: DocumentVersion
-    outcome: Outcome
+    outcome: SaveChange
 
 
 def row_id(value: str | int) -> int | None:
@@ -222,7 +224,7 @@ def _apply_draft(document: Document, draft: DocumentDraft, now: datetime) -> Non
 def content_date(meta: dict[str, Any]) -> datetime | None:
     """The date the content speaks for: the latest of its `updated`, `observed` (competitor
     intel) and `decision_date` (bid results) fields, None when it has none."""
-    dates = [as_datetime(datetime.fromisoformat(str(meta[f]))) for f in DATE_FIELDS if meta.get(f)]
+    dates = [as_datetime(datetime.fromisoformat(str(meta[f]))) for f in _DATE_FIELDS if meta.get(f)]
     return max(dates) if dates else None
 
 

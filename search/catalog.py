@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -15,20 +15,22 @@ from sqlmodel import Session, col, select
 from kb.access import Viewer, can_see, grants_of
 from kb.clock import after_day
 from kb.errors import InvalidInput
-from kb.language import LANGUAGES
-from kb.models import (
-    CONFIDENTIALITY,
-    KINDS,
-    OUTCOMES,
-    Bid,
-    Chunk,
-    Document,
-    DocumentVersion,
-)
+from kb.models import Chunk, Document, DocumentVersion
+from kb.reuse import bid_outcomes
 from kb.sections import resolve_section_type
+from kb.vocabulary import (
+    FIELDS_BY_FILTER,
+    METADATA_FIELDS,
+    Confidentiality,
+    Kind,
+    Language,
+    Outcome,
+    Status,
+    has_value,
+    values,
+)
 
-LIST_FILTERS = {"product": "products", "competitor": "competitors", "tag": "tags"}
-TEXT_FILTERS = ("industry", "customer")
+# Filters on the document row, and the values the closed ones can take.
 ROW_FILTERS = ("kind", "owner", "language", "confidentiality", "source_id")
 DATE_FILTERS = {
     "updated_after": ("after", "updated_at"),
@@ -37,19 +39,20 @@ DATE_FILTERS = {
     "date_before": ("before", "content_date"),
 }
 CLOSED_FILTERS: dict[str, tuple[str, ...]] = {
-    "kind": KINDS,
-    "outcome": OUTCOMES,
-    "confidentiality": CONFIDENTIALITY,
-    "language": LANGUAGES,
+    "kind": values(Kind),
+    "outcome": values(Outcome),
+    "confidentiality": values(Confidentiality),
+    "language": values(Language),
 }
 SECTION_FILTER = "section_type"  # a chunk's filter (kb.sections); the others are documents'
-FILTER_KEYS = (
+# `outcome` is the bid's outcome (DocEntry.outcome), not a field of the document's own.
+FILTER_KEYS = (SECTION_FILTER, *FIELDS_BY_FILTER, *ROW_FILTERS, "outcome", *DATE_FILTERS)
+# The names to show (list fields' plural names work too).
+FILTER_NAMES = (
+    *(f.filter for f in METADATA_FIELDS if f.filter),
     SECTION_FILTER,
-    *LIST_FILTERS,
-    *(v for v in LIST_FILTERS.values()),
-    *TEXT_FILTERS,
-    *ROW_FILTERS,
     "outcome",
+    *ROW_FILTERS,
     *DATE_FILTERS,
 )
 
@@ -85,7 +88,7 @@ class Catalog:
 
     @cached_property
     def has_confidential(self) -> bool:
-        return any(d.confidentiality == "confidential" for d in self.docs.values())
+        return any(d.confidentiality == Confidentiality.confidential for d in self.docs.values())
 
     def allowed_chunks(
         self, filters: Mapping[str, Any], viewer: Viewer | None
@@ -117,17 +120,14 @@ def section_types_wanted(raw: Any) -> set[str]:
 
 def parse_filters(filters: Mapping[str, Any]) -> list[Any]:
     """Turn `{"kind": "proposal", "product": "X-200", ...}` into predicates over DocEntry."""
-    checks = []
+    checks: list[Any] = []
     for key, raw in filters.items():
         if raw is None or raw == "" or raw == []:
             continue
         wanted = {str(v).strip().lower() for v in (raw if isinstance(raw, list) else [raw])}
         _check_choices(key, wanted)
-        if key in LIST_FILTERS or key in LIST_FILTERS.values():
-            name = LIST_FILTERS.get(key, key)
-            checks.append(_list_check(name, wanted))
-        elif key in TEXT_FILTERS:
-            checks.append(lambda d, k=key, w=wanted: str(d.meta.get(k, "")).lower() in w)
+        if key in FIELDS_BY_FILTER:
+            checks.append(_field_check(FIELDS_BY_FILTER[key].name, wanted))
         elif key in ROW_FILTERS:
             checks.append(lambda d, k=key, w=wanted: str(getattr(d, k) or "").lower() in w)
         elif key == "outcome":
@@ -141,6 +141,10 @@ def parse_filters(filters: Mapping[str, Any]) -> list[Any]:
     return checks
 
 
+def _field_check(name: str, wanted: set[str]) -> Callable[[DocEntry], bool]:
+    return lambda doc: has_value(doc.meta, name, wanted)
+
+
 def _check_choices(key: str, wanted: set[str]) -> None:
     """A value a closed filter can never take is a mistake to name, not an empty result."""
     choices = CLOSED_FILTERS.get(key)
@@ -149,16 +153,6 @@ def _check_choices(key: str, wanted: set[str]) -> None:
         raise InvalidInput(
             f"filter '{key}' has no value '{unknown[0]}'; use one of {', '.join(choices or ())}"
         )
-
-
-def _list_check(name: str, wanted: set[str]) -> Any:
-    def check(doc: DocEntry) -> bool:
-        values = {str(v).lower() for v in doc.meta.get(name, [])}
-        if name == "competitors" and doc.meta.get("competitor"):
-            values.add(str(doc.meta["competitor"]).lower())
-        return bool(values & wanted)
-
-    return check
 
 
 def _date_check(key: str, raw: Any) -> Any:
@@ -210,7 +204,7 @@ def entry_of(document: Document, grants: set[str], outcome: str | None) -> DocEn
 def load_catalog(session: Session) -> tuple[Catalog, list[tuple[int, str]]]:
     """The catalog of active documents' current chunks, and (chunk id, hash) of those chunks."""
     catalog = Catalog()
-    documents = list(session.exec(select(Document).where(Document.status == "active")))
+    documents = list(session.exec(select(Document).where(Document.status == Status.active)))
     for document, entry in zip(documents, entries_of(session, documents), strict=True):
         assert document.id is not None
         catalog.docs[document.id] = entry
@@ -218,7 +212,7 @@ def load_catalog(session: Session) -> tuple[Catalog, list[tuple[int, str]]]:
         select(Chunk.id, Chunk.document_id, Chunk.content_hash, Chunk.section_type)
         .join(DocumentVersion, col(DocumentVersion.id) == Chunk.version_id)
         .join(Document, col(Document.id) == Chunk.document_id)
-        .where(Document.status == "active", DocumentVersion.number == Document.current_version)
+        .where(Document.status == Status.active, DocumentVersion.number == Document.current_version)
     ).all()
     chunks: list[tuple[int, str]] = []
     for chunk_id, document_id, content_hash, section in rows:
@@ -234,15 +228,11 @@ def load_catalog(session: Session) -> tuple[Catalog, list[tuple[int, str]]]:
 def entries_of(session: Session, documents: list[Document]) -> list[DocEntry]:
     """Catalog entries of these documents, with their grants and bid outcomes."""
     grants = grants_of(session)
-    outcomes = {bid.ref: bid.outcome for bid in session.exec(select(Bid))}
-    results = session.exec(select(Document).where(Document.kind == "bid_result"))
-    for result in results:
-        if result.meta.get("bid") and result.status != "deleted":
-            outcomes.setdefault(str(result.meta["bid"]), str(result.meta.get("outcome")))
+    outcomes = bid_outcomes(session, (str(d.meta["bid"]) for d in documents if d.meta.get("bid")))
     entries = []
     for document in documents:
         assert document.id is not None
-        if document.kind == "bid_result":
+        if document.kind == Kind.bid_result:
             outcome = document.meta.get("outcome")
         else:
             outcome = outcomes.get(str(document.meta.get("bid", "")))

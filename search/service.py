@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from sqlmodel import Session, col, select
@@ -14,6 +14,7 @@ from kb.access import Viewer
 from kb.errors import InvalidInput
 from kb.language import detect_language
 from kb.models import Chunk
+from kb.vocabulary import Mode, values
 from search.catalog import DocEntry
 from search.fusion import convex_combination
 from search.history import past_chunks, rank_past
@@ -21,8 +22,6 @@ from search.indexer import SearchIndexes
 from search.snippet import make_snippet, query_terms
 from search.tokenize import tokenize
 
-Mode = Literal["hybrid", "semantic", "keyword"]
-MODES = ("hybrid", "semantic", "keyword")
 MAX_QUERY_CHARS = 2000
 MAX_TOP_K = 200
 CANDIDATES = 200  # per signal; 500 scored the same on SciFact train (0.7344 vs 0.7338)
@@ -185,8 +184,8 @@ class SearchService:
             raise InvalidInput("query is empty")
         if len(query) > MAX_QUERY_CHARS:
             raise InvalidInput(f"query is {len(query)} characters; the limit is {MAX_QUERY_CHARS}")
-        if mode not in MODES:
-            raise InvalidInput(f"unknown mode '{mode}'; use one of {', '.join(MODES)}")
+        if mode not in values(Mode):
+            raise InvalidInput(f"unknown mode '{mode}'; use one of {', '.join(values(Mode))}")
         top_k = self.default_top_k if top_k is None else top_k
         if not 1 <= top_k <= MAX_TOP_K:
             raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K} (got {top_k})")

@@ -6,11 +6,12 @@ import re
 
 import Stemmer
 
+from kb.vocabulary import HAN_RANGES
 from search.tokenize import tokenize
 
 MARK_OPEN, MARK_CLOSE = "**", "**"
 WINDOW = 240
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = HAN_RANGES
 _LATIN_WORD = re.compile(rf"[^\W_{_CJK}]+(?:[-_.][^\W_{_CJK}]+)*")
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _STEMMER = Stemmer.Stemmer("english")

@@ -23,11 +23,12 @@ from kb.freshness import Freshness, freshness_of
 from kb.models import Chunk, Document, Person, keyword_text
 from kb.reuse import ReuseStats, reuse_stats
 from kb.sections import resolve_section_type
+from kb.vocabulary import Kind, has_value
 from search.catalog import SECTION_FILTER
 from search.service import SearchService
 from search.tokenize import tokenize
 
-SUGGESTED_KINDS = ["proposal", "qa"]
+SUGGESTED_KINDS = [Kind.proposal.value, Kind.qa.value]
 CANDIDATES = 60
 PER_DOCUMENT = 2  # at most this many sections of one document, so suggestions vary
 # Weights of the quality signals (they sum to 1) and how far quality and context move a score.
@@ -224,22 +225,14 @@ def context_match(query: SuggestionQuery, document: Document, chunk: Chunk) -> f
     """Share of the request's context (customer, industry, products, competitor) that the
     candidate matches; 0 when the request gives none. (The section type is a filter.)"""
     meta = document.meta
-    checks: list[bool] = []
-    if query.customer:
-        checks.append(_same(query.customer, meta.get("customer")))
-    if query.industry:
-        checks.append(_same(query.industry, meta.get("industry")))
-    if query.products:
-        wanted = {p.strip().lower() for p in query.products}
-        checks.append(bool(wanted & {str(p).strip().lower() for p in meta.get("products", [])}))
-    if query.competitor:
-        named = [*meta.get("competitors", []), meta.get("competitor")]
-        checks.append(any(_same(query.competitor, c) for c in named))
+    wanted = {
+        "customer": [query.customer] if query.customer else [],
+        "industry": [query.industry] if query.industry else [],
+        "products": query.products,
+        "competitors": [query.competitor] if query.competitor else [],
+    }
+    checks = [has_value(meta, name, values) for name, values in wanted.items() if values]
     return sum(checks) / len(checks) if checks else 0.0
-
-
-def _same(wanted: str, value: Any) -> bool:
-    return value is not None and wanted.strip().lower() == str(value).strip().lower()
 
 
 def similarities(

@@ -25,7 +25,9 @@ import unicodedata
 import rjieba
 import Stemmer
 
-_CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+from kb.vocabulary import HAN_RANGES
+
+_CJK_CHARS = HAN_RANGES
 _CJK_RUN = re.compile(f"[{_CJK_CHARS}]+")
 # A CJK run, or letters and digits (any script but CJK) joined by `-`, `_` or `.`.
 _WORD = f"[^\\W_{_CJK_CHARS}]+"

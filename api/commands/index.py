@@ -11,6 +11,8 @@ from api.cli import app
 from api.commands.context import context
 from api.commands.output import print_json
 from kb.errors import InvalidInput
+from kb.vocabulary import Mode, values
+from search.catalog import FILTER_NAMES
 
 
 def parse_filters(pairs: list[str]) -> dict[str, list[str]]:
@@ -28,16 +30,14 @@ def search(
     query: Annotated[str, typer.Argument(help="what to look for, in Chinese or English")],
     top_k: Annotated[int | None, typer.Option("--top-k", "-k", envvar="KB_TOP_K")] = None,
     mode: Annotated[
-        str, typer.Option(envvar="KB_SEARCH_MODE", help="hybrid|semantic|keyword")
-    ] = "hybrid",
+        str, typer.Option(envvar="KB_SEARCH_MODE", help="|".join(values(Mode)))
+    ] = Mode.hybrid.value,
     filter_: Annotated[
         list[str] | None,
         typer.Option(
             "--filter",
             "-f",
-            help="key=value, repeatable (kind, product, competitor, "
-            "industry, customer, outcome, owner, tag, language, confidentiality, "
-            "updated_after, updated_before, date_after, date_before)",
+            help=f"key=value, repeatable ({', '.join(FILTER_NAMES)})",
         ),
     ] = None,
     history: Annotated[

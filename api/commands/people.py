@@ -24,6 +24,7 @@ from kb.people import (
     set_disabled,
     update_person,
 )
+from kb.vocabulary import Role, values
 
 users = typer.Typer(help="People and service identities.", no_args_is_help=True)
 app.add_typer(users, name="users")
@@ -32,7 +33,7 @@ app.add_typer(users, name="users")
 @users.command("add")
 def add(
     name: str,
-    role: Annotated[str, typer.Option(help="reader|contributor|manager|service")] = "contributor",
+    role: Annotated[str, typer.Option(help="|".join(values(Role)))] = Role.contributor.value,
     team: Annotated[str | None, typer.Option()] = None,
     display_name: Annotated[str | None, typer.Option()] = None,
 ) -> None:

@@ -15,7 +15,6 @@ from sqlmodel import Session
 
 from api.deps import ContextDep, Contributor, Manager
 from api.routes.documents import visible_document
-from api.schemas.base import Confidentiality, Kind
 from api.schemas.documents import (
     DocumentCreate,
     DocumentFields,
@@ -33,6 +32,7 @@ from kb.models import Document, Person
 from kb.people import viewer_of
 from kb.store import SaveResult
 from kb.store import set_status as store_set_status
+from kb.vocabulary import Confidentiality, Kind
 from search.duplicates import near_duplicates
 
 logger = logging.getLogger(__name__)

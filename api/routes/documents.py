@@ -7,13 +7,12 @@ the routes with a suffix come before `/documents/{ref}`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, require
-from api.schemas.base import Kind
 from api.schemas.documents import (
     DiffPublic,
     DocumentDetail,
@@ -21,9 +20,11 @@ from api.schemas.documents import (
     DocumentsPublic,
     EventPublic,
     FieldChangePublic,
+    MetadataFilters,
     VersionDetail,
     VersionPublic,
     VersionsPublic,
+    metadata_filters,
 )
 from kb.access import can_see, grants_of, version_confidentiality
 from kb.clock import utcnow
@@ -33,18 +34,12 @@ from kb.models import Document, DocumentVersion, Person
 from kb.people import viewer_of
 from kb.store import resolve_document
 from kb.versions import diff_versions, field_changes, get_version, list_versions
+from kb.vocabulary import Kind, Language, Status, has_value
 
 router = APIRouter(tags=["documents"])
 
 # Reading documents is for people; a service identity searches, suggests and records reuse.
 DocumentReader = Annotated[Person, Depends(require("reader", "contributor", "manager"))]
-META_FILTERS = {
-    "product": "products",
-    "competitor": "competitors",
-    "tag": "tags",
-    "customer": "customer",
-    "industry": "industry",
-}
 
 
 def visible_document(session: Session, ref: str | int, person: Person) -> Document:
@@ -140,15 +135,11 @@ def version_public(
 def list_documents(
     session: SessionDep,
     person: DocumentReader,
+    meta_filters: Annotated[MetadataFilters, Query()],
     kind: Kind | None = None,
     owner: str | None = None,
-    status: Annotated[str | None, Query(pattern="^(active|archived|deleted)$")] = None,
-    product: str | None = None,
-    competitor: str | None = None,
-    customer: str | None = None,
-    industry: str | None = None,
-    tag: str | None = None,
-    language: Literal["zh", "en"] | None = None,
+    status: Status | None = None,
+    language: Language | None = None,
     q: Annotated[str | None, Query(description="title contains")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -156,32 +147,23 @@ def list_documents(
     """Documents the caller may see, newest first; `total` counts only those."""
     query = select(Document).order_by(col(Document.updated_at).desc(), col(Document.id).desc())
     if status is None:
-        query = query.where(Document.status != "deleted")
-    elif status == "deleted" and person.role != "manager":
+        query = query.where(Document.status != Status.deleted.value)
+    elif status == Status.deleted and person.role != "manager":
         return DocumentsPublic(total=0, limit=limit, offset=offset, items=[])
     else:
-        query = query.where(Document.status == status)
+        query = query.where(Document.status == status.value)
     for name, value in (("kind", kind), ("owner", owner), ("language", language)):
         if value:
-            query = query.where(getattr(Document, name) == value)
+            query = query.where(getattr(Document, name) == str(value))
     if q:
         query = query.where(col(Document.title).contains(q, autoescape=True))
-    wanted = {
-        META_FILTERS[k]: v.strip().lower()
-        for k, v in (
-            ("product", product),
-            ("competitor", competitor),
-            ("tag", tag),
-            ("customer", customer),
-            ("industry", industry),
-        )
-        if v
-    }
+    wanted = metadata_filters(meta_filters)
     grants = grants_of(session)
     found = [
         d
         for d in session.exec(query)
-        if may_see(person, d, grants) and _meta_matches(d.meta, wanted)
+        if may_see(person, d, grants)
+        and all(has_value(d.meta, name, [value]) for name, value in wanted.items())
     ]
     return DocumentsPublic(
         total=len(found),
@@ -189,17 +171,6 @@ def list_documents(
         offset=offset,
         items=[public(d) for d in found[offset : offset + limit]],
     )
-
-
-def _meta_matches(meta: dict[str, Any], wanted: dict[str, str]) -> bool:
-    for name, value in wanted.items():
-        found = meta.get(name)
-        values = found if isinstance(found, list) else [found] if found else []
-        if name == "competitors" and meta.get("competitor"):
-            values = [*values, meta["competitor"]]
-        if value not in {str(v).strip().lower() for v in values}:
-            return False
-    return True
 
 
 @router.get("/documents/{ref:path}/versions")

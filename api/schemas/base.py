@@ -1,16 +1,9 @@
-"""The base of every request shape, and the values shared by all of them."""
+"""The base of every request shape, and the limits shared by them (the closed vocabularies,
+Kind, Role, Mode, ..., are kb.vocabulary's enums, which pydantic takes directly)."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict
-
-Kind = Literal["product_note", "competitor_intel", "proposal", "bid_result", "qa"]
-Confidentiality = Literal["public", "internal", "confidential"]
-Outcome = Literal["won", "lost", "withdrawn", "pending"]
-Role = Literal["reader", "contributor", "manager", "service"]
-Mode = Literal["hybrid", "semantic", "keyword"]
 
 MAX_TEXT_CHARS = 2_000_000
 MAX_QUERY_CHARS = 2000
@@ -18,4 +11,5 @@ MAX_DRAFT_CHARS = 20_000
 
 
 class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Enum fields hold their plain values once validated, as the store does.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=True)

@@ -3,50 +3,85 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field, StrictFloat, StrictInt, model_validator
+from pydantic import BaseModel, Field, StrictFloat, StrictInt, create_model, model_validator
 
-from api.schemas.base import (
-    MAX_TEXT_CHARS,
+from api.schemas.base import MAX_TEXT_CHARS, Request
+from kb.documents import MAX_REVIEW_INTERVAL_DAYS
+from kb.vocabulary import (
+    FIELDS_BY_FILTER,
+    METADATA_FIELDS,
+    WRITABLE_STATUSES,
     Confidentiality,
     Kind,
+    Language,
+    MetadataField,
     Outcome,
-    Request,
+    Shape,
+    values,
 )
-from kb.documents import MAX_REVIEW_INTERVAL_DAYS
+
+# The request type of each metadata field shape (kb.documents validates front matter alike).
+SHAPE_TYPES: dict[Shape, Any] = {
+    Shape.text: str,
+    Shape.list: list[str],
+    Shape.date: date,
+    Shape.number: StrictFloat,
+    Shape.days: StrictInt,
+    Shape.outcome: Outcome,
+}
+FIELD_DESCRIPTIONS = {
+    "grants": "people (`li.na`) or teams (`team:华东售前`) who may see a confidential document",
+}
 
 
-class DocumentFields(Request):
-    """The metadata fields front matter takes (see docs/format.md)."""
+class DocumentRowFields(Request):
+    """The fields kept on the document itself; DocumentFields adds the metadata fields."""
 
-    language: Literal["zh", "en"] | None = None
+    language: Language | None = None
     owner: str | None = Field(None, max_length=200)
     confidentiality: Confidentiality | None = None
-    status: Literal["active", "archived"] | None = None
-    products: list[str] | None = None
-    competitors: list[str] | None = None
-    competitor: str | None = None
-    industry: str | None = None
-    customer: str | None = None
-    tags: list[str] | None = None
-    grants: list[str] | None = Field(
-        None,
-        description="people (`li.na`) or teams (`team:华东售前`) who may see a "
-        "confidential document",
-    )
-    review_interval_days: StrictInt | None = Field(None, ge=1, le=MAX_REVIEW_INTERVAL_DAYS)
-    updated: date | None = None
-    source: str | None = None
-    observed: date | None = None
-    bid: str | None = None
-    outcome: Outcome | None = None
-    amount: StrictFloat | None = Field(None, allow_inf_nan=False)
-    decision_date: date | None = None
-    reasons: list[str] | None = None
-    question: str | None = None
-    answer: str | None = None
+    status: Literal[values(WRITABLE_STATUSES)] | None = None  # type: ignore[valid-type]
     change_note: str | None = Field(None, max_length=2000)
+
+
+def _metadata_field(field: MetadataField) -> tuple[Any, Any]:
+    constraints: dict[str, Any] = {"description": FIELD_DESCRIPTIONS.get(field.name)}
+    if field.shape is Shape.days:
+        constraints.update(ge=1, le=MAX_REVIEW_INTERVAL_DAYS)
+    if field.shape is Shape.number:
+        constraints.update(allow_inf_nan=False)
+    return SHAPE_TYPES[field.shape] | None, Field(None, **constraints)
+
+
+if TYPE_CHECKING:
+    DocumentFields = DocumentRowFields
+else:
+    DocumentFields = create_model(
+        "DocumentFields",
+        __base__=DocumentRowFields,
+        __doc__="The fields front matter takes (see docs/format.md): one per kb.vocabulary "
+        "metadata field, with the row fields.",
+        **{field.name: _metadata_field(field) for field in METADATA_FIELDS},
+    )
+
+
+if TYPE_CHECKING:
+    MetadataFilters = BaseModel
+else:
+    MetadataFilters = create_model(
+        "MetadataFilters",
+        __doc__="`GET /documents` filters on metadata: one per filterable field, a value it "
+        "must hold (ignoring case).",
+        **{f.filter: (str | None, None) for f in METADATA_FIELDS if f.filter},
+    )
+
+
+def metadata_filters(filters: BaseModel) -> dict[str, str]:
+    """{field name: wanted value} of the filters given: `{"competitors": "华为云"}`."""
+    given = filters.model_dump(exclude_none=True)
+    return {FIELDS_BY_FILTER[k].name: v for k, v in given.items() if v}
 
 
 class DocumentCreate(DocumentFields):

@@ -6,12 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, model_validator
 
-from api.schemas.base import (
-    Outcome,
-    Request,
-    Role,
-)
+from api.schemas.base import Request
 from kb.review import MAX_NOTE_CHARS
+from kb.vocabulary import Outcome, Role
 
 
 class ReuseCreate(Request):

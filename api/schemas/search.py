@@ -9,16 +9,16 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt
 from api.schemas.base import (
     MAX_DRAFT_CHARS,
     MAX_QUERY_CHARS,
-    Mode,
     Request,
 )
+from kb.vocabulary import Mode
 from search.service import SearchHit
 
 
 class SearchRequest(Request):
     query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
     top_k: StrictInt | None = Field(None, ge=1, le=200)
-    mode: Mode = "hybrid"
+    mode: Mode = Mode.hybrid
     filters: dict[str, str | list[str]] = Field(default_factory=dict)
     history: StrictBool = Field(
         False, description="also search past versions and archived documents"

@@ -10,11 +10,17 @@ from typing import Any
 from ingest.decoding import decode_text
 from ingest.parsed import ParsedDocument, ReadResult, RecordError
 from kb.errors import DocumentFormatError
+from kb.vocabulary import Kind, Outcome, Shape, fields_of_shape
 
-LIST_COLUMNS = frozenset({"products", "tags", "competitors", "reasons"})
+LIST_COLUMNS = frozenset(fields_of_shape(Shape.list))
 QA_COLUMNS = ("question", "answer")
 BID_COLUMNS = ("bid", "customer", "outcome")
-_OUTCOME_ZH = {"won": "中标", "lost": "未中标", "withdrawn": "撤回", "pending": "待定"}
+_OUTCOME_ZH = {
+    Outcome.won: "中标",
+    Outcome.lost: "未中标",
+    Outcome.withdrawn: "撤回",
+    Outcome.pending: "待定",
+}
 
 RowReader = Callable[[dict[str, str]], ParsedDocument]
 
@@ -94,12 +100,12 @@ def _fields(values: dict[str, str], skip: tuple[str, ...] = ()) -> dict[str, Any
 
 
 def _qa(values: dict[str, str]) -> ParsedDocument:
-    fields = {**_fields(values, skip=("answer",)), "kind": "qa"}
+    fields = {**_fields(values, skip=("answer",)), "kind": Kind.qa.value}
     return ParsedDocument(values["answer"], fields, title=values["question"])
 
 
 def _bid_result(values: dict[str, str]) -> ParsedDocument:
-    fields = {**_fields(values), "kind": "bid_result", "id": values["bid"]}
+    fields = {**_fields(values), "kind": Kind.bid_result.value, "id": values["bid"]}
     title = f"{values['bid']} {values['customer']}"
     return ParsedDocument(_bid_summary(fields), fields, title=title)
 

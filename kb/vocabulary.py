@@ -1,0 +1,175 @@
+"""The words of a document: its kinds, statuses, levels, outcomes, roles, languages and search
+modes, and the table of its metadata fields. Validation (kb.documents, api.schemas), search
+filters (search.catalog), the `/documents` filters, suggestions and the readers all read these,
+so adding a metadata field is one line in METADATA_FIELDS.
+
+The enums are `str` enums whose members are named by their values (`Kind.qa == "qa"`, as in
+FastAPI's own examples): pydantic takes them directly, and whatever a database driver writes for
+a member (its name or its value) is the same text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    product_note = "product_note"
+    competitor_intel = "competitor_intel"
+    proposal = "proposal"
+    bid_result = "bid_result"
+    qa = "qa"
+
+
+class Status(StrEnum):
+    """A document's life: active, archived (kept, out of search), deleted (managers only)."""
+
+    active = "active"
+    archived = "archived"
+    deleted = "deleted"
+
+
+# What a document may be written with (deleting is its own action).
+WRITABLE_STATUSES = (Status.active, Status.archived)
+
+
+class Confidentiality(StrEnum):
+    """From the most open to the strictest (kb.access compares them in this order)."""
+
+    public = "public"
+    internal = "internal"
+    confidential = "confidential"
+
+
+class Outcome(StrEnum):
+    won = "won"
+    lost = "lost"
+    withdrawn = "withdrawn"
+    pending = "pending"
+
+
+class Role(StrEnum):
+    """A person's role; what each may do is kb.access's to say."""
+
+    reader = "reader"
+    contributor = "contributor"
+    manager = "manager"
+    service = "service"
+
+
+class Language(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+class Mode(StrEnum):
+    """How search ranks: both signals fused, the embedding alone or BM25 alone."""
+
+    hybrid = "hybrid"
+    semantic = "semantic"
+    keyword = "keyword"
+
+
+def values(enum: Iterable[StrEnum]) -> tuple[str, ...]:
+    """The plain values of an enum, in order: ("won", "lost", ...)."""
+    return tuple(member.value for member in enum)
+
+
+# Han ideographs (CJK Unified Ideographs, Extension A, Compatibility Ideographs): what language
+# detection counts, what the keyword index segments with jieba and what snippets mark.
+HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Every character a CJK text counts one token-ish unit each when chunks are measured: Han plus
+# radicals, CJK punctuation, kana, bopomofo, hangul and full-width forms.
+CJK_WIDE_RANGES = (
+    "\u2e80-\u2fdf\u3000-\u30ff\u3100-\u31ff" + HAN_RANGES + "\uac00-\ud7af\uff00-\uffef"
+)
+
+
+class Shape(StrEnum):
+    """How a metadata field's value is written and validated."""
+
+    text = "text"
+    list = "list"  # a list of text values (`a; b` or `[a, b]`)
+    date = "date"  # YYYY-MM-DD
+    number = "number"
+    days = "days"  # a whole number of days, 1 to MAX_REVIEW_INTERVAL_DAYS
+    outcome = "outcome"  # one of Outcome
+
+
+ALL_KINDS: tuple[Kind, ...] = tuple(Kind)
+
+
+@dataclass(frozen=True)
+class MetadataField:
+    """One metadata field (kept in a document's `meta`).
+
+    `filter` is the name search and `/documents` filter it by (None: not a filter); `aliases`
+    are other fields whose values count as this one's (a competitor_intel's `competitor` counts
+    among its `competitors`); `kinds` carry it; `required_by` kinds must give it."""
+
+    name: str
+    shape: Shape
+    filter: str | None = None
+    aliases: tuple[str, ...] = ()
+    kinds: tuple[Kind, ...] = ALL_KINDS
+    required_by: tuple[Kind, ...] = ()
+
+
+_INTEL, _PROPOSAL, _BID, _QA = Kind.competitor_intel, Kind.proposal, Kind.bid_result, Kind.qa
+METADATA_FIELDS: tuple[MetadataField, ...] = (
+    MetadataField("products", Shape.list, filter="product"),
+    MetadataField("competitors", Shape.list, filter="competitor", aliases=("competitor",)),
+    MetadataField("tags", Shape.list, filter="tag"),
+    MetadataField("industry", Shape.text, filter="industry", required_by=(_PROPOSAL,)),
+    MetadataField("customer", Shape.text, filter="customer", required_by=(_PROPOSAL, _BID)),
+    MetadataField("competitor", Shape.text, kinds=(_INTEL,), required_by=(_INTEL,)),
+    MetadataField("source", Shape.text, kinds=(_INTEL,), required_by=(_INTEL,)),
+    MetadataField("observed", Shape.date, kinds=(_INTEL,), required_by=(_INTEL,)),
+    MetadataField("bid", Shape.text, kinds=(_PROPOSAL, _BID), required_by=(_BID,)),
+    MetadataField("outcome", Shape.outcome, kinds=(_BID,), required_by=(_BID,)),
+    MetadataField("amount", Shape.number, kinds=(_BID,)),
+    MetadataField("decision_date", Shape.date, kinds=(_BID,)),
+    MetadataField("reasons", Shape.list, kinds=(_BID,)),
+    MetadataField("question", Shape.text, kinds=(_QA,), required_by=(_QA,)),
+    MetadataField("answer", Shape.text, kinds=(_QA,)),
+    MetadataField("grants", Shape.list),  # who may see a confidential document (kb.access)
+    MetadataField("review_interval_days", Shape.days),
+    MetadataField("updated", Shape.date),
+    MetadataField("author", Shape.text),
+)
+FIELDS_BY_NAME: dict[str, MetadataField] = {f.name: f for f in METADATA_FIELDS}
+# Filters by their name; list fields answer to their plural field name too (`products`).
+FIELDS_BY_FILTER: dict[str, MetadataField] = {
+    **{f.name: f for f in METADATA_FIELDS if f.filter and f.shape is Shape.list},
+    **{f.filter: f for f in METADATA_FIELDS if f.filter},
+}
+
+
+def fields_of_shape(shape: Shape) -> tuple[str, ...]:
+    return tuple(f.name for f in METADATA_FIELDS if f.shape is shape)
+
+
+def required_fields(kind: str) -> tuple[str, ...]:
+    """The metadata fields a document of `kind` must give."""
+    return tuple(f.name for f in METADATA_FIELDS if kind in f.required_by)
+
+
+def field_values(meta: Mapping[str, Any], name: str) -> list[str]:
+    """The values of field `name` in a document's `meta`, with those of its aliases: a list
+    field's items, a text field's value, nothing when absent."""
+    found: list[str] = []
+    aliases = FIELDS_BY_NAME[name].aliases if name in FIELDS_BY_NAME else ()
+    for key in (name, *aliases):
+        value = meta.get(key)
+        items = value if isinstance(value, list) else [value]
+        found.extend(str(item) for item in items if item is not None and item != "")
+    return found
+
+
+def has_value(meta: Mapping[str, Any], name: str, wanted: Iterable[str]) -> bool:
+    """Whether field `name` (or an alias) holds one of `wanted`, ignoring case and spaces."""
+    targets = {str(w).strip().lower() for w in wanted}
+    return any(v.strip().lower() in targets for v in field_values(meta, name))
