@@ -10,10 +10,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from kb.errors import Forbidden
 from kb.models import Document, Grant
-from kb.vocabulary import Confidentiality, Role, values
+from kb.vocabulary import Confidentiality, Kind, Role, values
 
 LEVELS = values(Confidentiality)  # from the most open to the strictest
+# A service identity (the proposal tool) reads whole documents only of the kinds it is
+# suggested: proposals and Q&A.
+SERVICE_READABLE_KINDS = (Kind.proposal, Kind.qa)
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,15 @@ def may_review(
 def may_change_status(viewer: Viewer | None) -> bool:
     """Archive, delete or restore a document: managers (and the local operator)."""
     return viewer is None or viewer.is_manager
+
+
+def check_service_read(role: str, document: Document) -> None:
+    """A service identity may read the documents it is suggested, no others (Forbidden)."""
+    if role == "service" and document.kind not in SERVICE_READABLE_KINDS:
+        raise Forbidden(
+            f"a service identity reads only {' and '.join(SERVICE_READABLE_KINDS)} documents "
+            f"(what it is suggested); document {document.id} is a {document.kind}"
+        )
 
 
 def version_confidentiality(current: str, version_meta: Mapping[str, Any]) -> str:

@@ -48,6 +48,8 @@ class Document(SQLModel, table=True):
     updated_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
     content_date: NaiveDatetime | None = None
     reviewed_at: NaiveDatetime | None = None
+    # The version of a Q&A answer its owner or a manager approved (kb.answers); None: not yet.
+    approved_version: int | None = None
     viewed_at: NaiveDatetime | None = None
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from kb.access import Viewer, may_review
+from kb.answers import approve_answer
 from kb.clock import utcnow
 from kb.errors import Conflict, Forbidden, InvalidInput
 from kb.events import record_event
@@ -57,6 +58,7 @@ def review_document(
         raise InvalidInput(f"the note has {len(note)} characters; the limit is {MAX_NOTE_CHARS}")
     now = now or utcnow()
     document.reviewed_at = now
+    approve_answer(document)
     session.add(document)
     record_event(
         session,

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from kb.errors import InvalidInput
 from kb.models import Chunk, Document
+from kb.vocabulary import Kind
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,7 @@ SECTION_TYPES: tuple[SectionType, ...] = (
     ),
 )
 HEADING_SEPARATOR = " > "  # between the headings of a stored heading path
-SECTIONED_KINDS = ("proposal",)  # kinds whose chunks get a section type
+SECTIONED_KINDS = (Kind.proposal,)  # kinds whose chunks get a section type
 OTHER = "other"  # a proposal chunk under no heading kb knows
 TYPE_NAMES = tuple(t.name for t in SECTION_TYPES)
 _BY_NAME = {t.name: t for t in SECTION_TYPES}

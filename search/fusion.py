@@ -76,6 +76,13 @@ def convex_combination(
     return _ordered(scores)
 
 
+def one_signal(ranking: Ranking) -> list[tuple[int, float]]:
+    """A ranking from one signal alone (keyword-only or semantic-only search) on the scale
+    fused rankings use: min-max to [0, 1], order kept. A Chinese keyword search and a mixed
+    hybrid one then score on one scale, not raw BM25 (14.0) against 0-1."""
+    return _ordered(normalise(ranking))
+
+
 def _floor(normalised: Mapping[int, float], method: Method) -> float:
     return 0.0 if method == "minmax" else min(normalised.values(), default=0.0)
 

@@ -19,7 +19,7 @@ from kb.embeddings import load_vectors
 from kb.models import Chunk, Document, DocumentVersion, keyword_text
 from search.catalog import DocEntry, entries_of, parse_filters
 from search.embedder import Embedder
-from search.fusion import convex_combination
+from search.fusion import convex_combination, one_signal
 from search.keyword import KeywordIndex
 from search.tokenize import tokenize
 
@@ -82,9 +82,9 @@ def rank_past(
     if query_vector is not None:
         semantic = _cosine_ranking(past, query_vector, embedder.model_id, session, candidates)
     if mode == "keyword" or query_vector is None:
-        return keyword
+        return one_signal(keyword)
     if mode == "semantic":
-        return semantic
+        return one_signal(semantic)
     return convex_combination(keyword, semantic, alpha)
 
 

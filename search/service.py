@@ -16,7 +16,7 @@ from kb.language import detect_language
 from kb.models import Chunk
 from kb.vocabulary import Mode, values
 from search.catalog import DocEntry
-from search.fusion import convex_combination
+from search.fusion import convex_combination, one_signal
 from search.history import past_chunks, rank_past
 from search.indexer import SearchIndexes
 from search.snippet import make_snippet, query_terms
@@ -166,9 +166,9 @@ class SearchService:
             if vector is not None and len(self.indexes.vector) > 0:
                 semantic = self.indexes.vector.search(vector, candidates, allowed)
         if mode == "semantic":
-            fused = semantic
+            fused = one_signal(semantic)
         elif not use_semantic:
-            fused = keyword
+            fused = one_signal(keyword)
         else:
             fused = convex_combination(keyword, semantic, self.alpha)
         return ChunkScores(keyword, semantic, fused, vector)

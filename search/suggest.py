@@ -1,10 +1,12 @@
-"""Reuse suggestions for the proposal tool: proposal sections and Q&A answers worth reusing.
+"""Reuse suggestions for the proposal tool: whole proposal sections and whole Q&A answers.
 
-Candidates come from `SearchService.rank_chunks` restricted to kinds `proposal` and `qa` (and to
-what the caller may see), with a match strength from their keyword and semantic scores. Each is
-scored by `suggestion_score`, a pure function of its signals: similarity to the draft,
-freshness, whether it was reviewed, how often it was reused, the outcomes of the bids it went
-into, and how well it fits the request's context.
+Candidates come from `SearchService.rank_chunks` restricted to the kinds asked for (`proposal`
+and `qa`), to sections of the type asked for, and to what the caller may see, each with a match
+strength (`similarities`) from its keyword and semantic scores. Chunks roll up to their unit of
+reuse (kb.units: a section, or a Q&A), which takes its best chunk's match; units under MIN_MATCH
+are noise and left out, so a request nothing answers well gets no suggestions and a reason. Each
+unit is scored by `suggestion_score` (search/suggestion_score.py); Q&A that say the same thing
+are grouped under one canonical answer (search/answers.py).
 """
 
 from __future__ import annotations
@@ -18,64 +20,26 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from kb.access import Viewer
+from kb.answers import is_approved
 from kb.errors import InvalidInput
 from kb.freshness import Freshness, freshness_of
 from kb.models import Chunk, Document, Person, keyword_text
 from kb.reuse import ReuseStats, reuse_stats
-from kb.sections import resolve_section_type
-from kb.vocabulary import Kind, has_value
+from kb.sections import HEADING_SEPARATOR, resolve_section_type
+from kb.units import Unit, unit_depth, unit_of
+from kb.vocabulary import Kind
+from search.answers import group_answers
 from search.catalog import SECTION_FILTER
 from search.service import SearchService
+from search.suggestion_score import Signals, context_match, suggestion_score
 from search.tokenize import tokenize
 
 SUGGESTED_KINDS = [Kind.proposal.value, Kind.qa.value]
 CANDIDATES = 60
 PER_DOCUMENT = 2  # at most this many sections of one document, so suggestions vary
-# Weights of the quality signals (they sum to 1) and how far quality and context move a score.
-FRESHNESS_WEIGHT = 0.45
-OUTCOME_WEIGHT = 0.30
-USAGE_WEIGHT = 0.15
-REVIEWED_WEIGHT = 0.10
-QUALITY_FLOOR = 0.7  # the worst content keeps 70% of its similarity, the best all of it
-CONTEXT_BOOST = 0.2  # matching all of the request's context adds 20%
-USAGE_HALF = 3  # reuses at which the usage signal reaches one half
-
-
-@dataclass(frozen=True)
-class Signals:
-    similarity: float  # 0-1, to the request text
-    freshness: float  # 0-100, kb.freshness score
-    reviewed: bool = False  # an owner or manager has confirmed it (approved)
-    reuse_count: int = 0
-    won: int = 0  # won bids it was written for or reused in
-    lost: int = 0
-    context: float = 0.0  # 0-1, share of the request's context it matches
-
-
-def suggestion_score(signals: Signals) -> float:
-    """`similarity × (QUALITY_FLOOR + (1 - QUALITY_FLOOR) × quality) × (1 + CONTEXT_BOOST ×
-    context)`, where quality (0-1) is the weighted sum of
-
-    - freshness / 100;
-    - outcome = (won + 1) / (won + lost + 2): the win rate, pulled towards one half while few
-      bids are decided (0.5 with none, 0.67 after one win, 0.33 after one loss);
-    - usage = reuse_count / (reuse_count + USAGE_HALF): proven content, with diminishing returns;
-    - reviewed: 1 when confirmed by its owner or a manager.
-
-    Similarity stays the main factor: quality can move a score by at most 30%, so a fresh,
-    approved section from won bids beats an equally similar stale or lost one, but not a much
-    better match.
-    """
-    outcome = (signals.won + 1) / (signals.won + signals.lost + 2)
-    usage = signals.reuse_count / (signals.reuse_count + USAGE_HALF)
-    quality = (
-        FRESHNESS_WEIGHT * min(max(signals.freshness, 0.0), 100.0) / 100.0
-        + OUTCOME_WEIGHT * outcome
-        + USAGE_WEIGHT * usage
-        + REVIEWED_WEIGHT * float(signals.reviewed)
-    )
-    weight = QUALITY_FLOOR + (1.0 - QUALITY_FLOOR) * quality
-    return signals.similarity * weight * (1.0 + CONTEXT_BOOST * min(max(signals.context, 0.0), 1.0))
+# Below this match a candidate is noise, not a suggestion (measured on bench/suggestions.yaml:
+# see README "Suggestions").
+MIN_MATCH = 0.2
 
 
 @dataclass(frozen=True)
@@ -92,27 +56,43 @@ class SuggestionQuery:
 
 @dataclass
 class Suggestion:
-    chunk: Chunk
+    chunk: Chunk  # the unit's best-matching chunk
     document: Document
+    depth: int  # the unit: headings of the chunk's path it spans (kb.units)
     freshness: Freshness
     reuse: ReuseStats
     bid_outcome: str | None
     match: float
     score: float
+    approved: bool = False
+    unit: Unit | None = None  # filled in for the suggestions returned
+    also_in: list[Suggestion] = field(default_factory=list)  # the same answer elsewhere
+
+    @property
+    def key(self) -> tuple[int, int, tuple[str, ...]]:
+        path = tuple(self.chunk.heading_path.split(HEADING_SEPARATOR))[: self.depth]
+        return (self.document.id or 0, self.chunk.version_id, path)
 
     def as_dict(self) -> dict[str, Any]:
-        document, chunk = self.document, self.chunk
+        document, unit = self.document, self.unit
+        assert unit is not None
         return {
-            "chunk_id": chunk.id,
+            "ref": unit.ref,
+            "chunk_id": self.chunk.id,
+            "chunk_ids": [c.id for c in unit.chunks],
             "document_id": document.id,
             "source_id": document.source_id,
             "title": document.title,
             "kind": document.kind,
-            "version": document.current_version,
-            "section": chunk.heading_path,
-            "section_type": chunk.section_type,
-            "text": chunk.text,
+            "version": unit.version,
+            "section": unit.heading_path,
+            "section_type": unit.section_type,
+            "text": unit.text,
+            "complete": unit.complete,
+            "subsections": unit.subsections,
             "question": document.meta.get("question"),
+            "approved": self.approved,
+            "also_in": [_elsewhere(other) for other in self.also_in],
             "match": round(self.match, 4),
             "score": round(self.score, 4),
             "owner": document.owner,
@@ -129,6 +109,12 @@ class Suggestion:
         }
 
 
+@dataclass
+class Suggestions:
+    suggestions: list[Suggestion]
+    reason: str | None = None  # why there are none
+
+
 def suggest(
     service: SearchService,
     session: Session,
@@ -137,8 +123,8 @@ def suggest(
     viewer: Viewer | None,
     now: datetime,
     due_soon_days: int = 14,
-) -> list[Suggestion]:
-    """The best `top_k` reusable sections for `query`, one per (document, section)."""
+) -> Suggestions:
+    """The best `top_k` units of reuse for `query`, or none and the reason."""
     similarity = similarities(
         service,
         session,
@@ -147,11 +133,31 @@ def suggest(
         candidates=max(CANDIDATES, query.top_k * 10),
         filters=candidate_filters(query),
     )
+    candidates = _candidates(service, session, query, similarity, now, due_soon_days)
+    strong = [s for s in candidates if s.match >= MIN_MATCH]
+    if not strong:
+        return Suggestions([], _no_match_reason(candidates))
+    ordered = sorted(group_answers(strong), key=_rank)
+    chosen = _varied(ordered, query.top_k)
+    for suggestion in chosen:
+        suggestion.unit = unit_of(session, suggestion.document, suggestion.chunk, suggestion.depth)
+    return Suggestions(chosen)
+
+
+def _candidates(
+    service: SearchService,
+    session: Session,
+    query: SuggestionQuery,
+    similarity: dict[int, float],
+    now: datetime,
+    due_soon_days: int,
+) -> list[Suggestion]:
+    """One candidate per unit of reuse, from its best-matching chunk."""
     chunks, documents = _load(session, similarity)
     active = _active_people(session, (d.owner for d in documents.values()))
     stats = reuse_stats(session, list(documents))
     catalog = service.indexes.catalog
-    best: dict[tuple[int, str], Suggestion] = {}
+    best: dict[tuple[int, int, tuple[str, ...]], Suggestion] = {}
     for chunk_id, match in similarity.items():
         chunk = chunks.get(chunk_id)
         document = documents.get(chunk.document_id) if chunk else None
@@ -163,21 +169,61 @@ def suggest(
         entry = catalog.docs.get(document.id)
         outcome = entry.outcome if entry else None
         used = stats.get(document.id, ReuseStats())
+        approved = is_approved(document)
         signals = Signals(
             similarity=match,
             freshness=fresh.score,
-            reviewed=document.reviewed_at is not None,
+            reviewed=approved or (document.kind != "qa" and document.reviewed_at is not None),
             reuse_count=used.reuse_count,
             won=used.won + (outcome == "won"),
             lost=used.lost + (outcome == "lost"),
-            context=context_match(query, document, chunk),
+            context=context_match(query, document),
         )
-        found = Suggestion(chunk, document, fresh, used, outcome, match, suggestion_score(signals))
-        key = (document.id, chunk.heading_path)
-        if key not in best or found.score > best[key].score:
-            best[key] = found
-    ordered = sorted(best.values(), key=lambda s: (-s.score, -s.match, s.chunk.id or 0))
-    return _varied(ordered, query.top_k)
+        found = Suggestion(
+            chunk,
+            document,
+            unit_depth(document, chunk),
+            fresh,
+            used,
+            outcome,
+            match,
+            suggestion_score(signals),
+            approved,
+        )
+        if found.key not in best or found.score > best[found.key].score:
+            best[found.key] = found
+    return list(best.values())
+
+
+def _rank(suggestion: Suggestion) -> tuple[float, bool, float, int]:
+    """Best score first; among equals, approved answers first."""
+    return (
+        -round(suggestion.score, 4),
+        not suggestion.approved,
+        -suggestion.match,
+        suggestion.chunk.id or 0,
+    )
+
+
+def _no_match_reason(candidates: list[Suggestion]) -> str:
+    if not candidates:
+        return "no good match: nothing kb holds of the kinds and section type asked for matches"
+    best = max(s.match for s in candidates)
+    return (
+        f"no good match: the closest candidate matches {best:.2f}, under the {MIN_MATCH} "
+        "below which kb does not suggest"
+    )
+
+
+def _elsewhere(other: Suggestion) -> dict[str, Any]:
+    document = other.document
+    return {
+        "document_id": document.id,
+        "source_id": document.source_id,
+        "title": document.title,
+        "approved": other.approved,
+        "last_verified": other.freshness.last_verified,
+    }
 
 
 def candidate_filters(query: SuggestionQuery) -> dict[str, Any]:
@@ -219,20 +265,6 @@ def _varied(ordered: list[Suggestion], top_k: int) -> list[Suggestion]:
             if len(chosen) == top_k:
                 break
     return chosen
-
-
-def context_match(query: SuggestionQuery, document: Document, chunk: Chunk) -> float:
-    """Share of the request's context (customer, industry, products, competitor) that the
-    candidate matches; 0 when the request gives none. (The section type is a filter.)"""
-    meta = document.meta
-    wanted = {
-        "customer": [query.customer] if query.customer else [],
-        "industry": [query.industry] if query.industry else [],
-        "products": query.products,
-        "competitors": [query.competitor] if query.competitor else [],
-    }
-    checks = [has_value(meta, name, values) for name, values in wanted.items() if values]
-    return sum(checks) / len(checks) if checks else 0.0
 
 
 def similarities(

@@ -26,7 +26,7 @@ from api.schemas.documents import (
     VersionsPublic,
     metadata_filters,
 )
-from kb.access import can_see, grants_of, version_confidentiality
+from kb.access import can_see, check_service_read, grants_of, version_confidentiality
 from kb.clock import utcnow
 from kb.errors import NotFound
 from kb.events import document_events
@@ -38,8 +38,10 @@ from kb.vocabulary import Kind, Language, Status, has_value
 
 router = APIRouter(tags=["documents"])
 
-# Reading documents is for people; a service identity searches, suggests and records reuse.
+# Reading documents is for people; a service identity searches, suggests and records reuse,
+# and reads the whole of what it is suggested (kb.access.check_service_read).
 DocumentReader = Annotated[Person, Depends(require("reader", "contributor", "manager"))]
+SuggestedReader = Annotated[Person, Depends(require("reader", "contributor", "manager", "service"))]
 
 
 def visible_document(session: Session, ref: str | int, person: Person) -> Document:
@@ -195,9 +197,10 @@ def get_versions(ref: str, session: SessionDep, person: DocumentReader) -> Versi
 
 @router.get("/documents/{ref:path}/versions/{number}")
 def get_document_version(
-    ref: str, number: int, session: SessionDep, person: DocumentReader
+    ref: str, number: int, session: SessionDep, person: SuggestedReader
 ) -> VersionDetail:
     document = visible_document(session, ref, person)
+    check_service_read(person.role, document)
     version = visible_version(session, document, number, person)
     return VersionDetail(
         **version_public(version).model_dump(),
@@ -234,9 +237,11 @@ def get_diff(
 
 
 @router.get("/documents/{ref:path}")
-def get_document(ref: str, session: SessionDep, person: DocumentReader) -> DocumentDetail:
-    """The current version's text and the document's metadata; records when it was viewed."""
+def get_document(ref: str, session: SessionDep, person: SuggestedReader) -> DocumentDetail:
+    """The current version's text and the document's metadata; records when it was viewed.
+    A service identity reads proposals and Q&A (what it is suggested) only."""
     document = visible_document(session, ref, person)
+    check_service_read(person.role, document)
     version = get_version(session, document, document.current_version)
     document.viewed_at = utcnow()
     session.add(document)

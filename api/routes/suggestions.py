@@ -27,4 +27,7 @@ def suggestions(
         now=utcnow(),
         due_soon_days=context.settings.due_soon_days,
     )
-    return SuggestionsPublic(suggestions=[SuggestionPublic(**s.as_dict()) for s in found])
+    return SuggestionsPublic(
+        suggestions=[SuggestionPublic(**s.as_dict()) for s in found.suggestions],
+        reason=found.reason,
+    )

@@ -62,8 +62,27 @@ class ReuseStatsPublic(BaseModel):
     win_rate: float | None
 
 
+class SubsectionPublic(BaseModel):
+    section: str
+    section_type: str | None
+    ref: str = Field(description="takes this subsection alone (a draft item's ref)")
+
+
+class ElsewherePublic(BaseModel):
+    document_id: int
+    source_id: str
+    title: str
+    approved: bool
+    last_verified: datetime
+
+
 class SuggestionPublic(BaseModel):
-    chunk_id: int
+    ref: str = Field(
+        description="the unit of reuse, 'CHUNK:DEPTH' (its first chunk, headings it spans; 0 "
+        "for a whole Q&A): a draft item's ref, and the chunk_id to report reuse with is CHUNK"
+    )
+    chunk_id: int = Field(description="the unit's best-matching chunk")
+    chunk_ids: list[int] = Field(description="the unit's chunks, in order")
     document_id: int
     source_id: str
     title: str
@@ -71,9 +90,19 @@ class SuggestionPublic(BaseModel):
     version: int
     section: str
     section_type: str | None = Field(description="a proposal section's type (kb.sections)")
-    text: str
+    text: str = Field(description="the whole section or Q&A, its chunks in order")
+    complete: bool = Field(
+        description="false for a section too long to hold (kb.units.MAX_UNIT_CHARS): text is "
+        "its lead, subsections lists the rest"
+    )
+    subsections: list[SubsectionPublic]
     question: str | None
-    match: float = Field(description="similarity to the request text, 0-1")
+    approved: bool = Field(description="a Q&A answer approved by its owner or a manager")
+    also_in: list[ElsewherePublic] = Field(description="the same answer in other documents")
+    match: float = Field(
+        description="similarity to the request text, 0-1, the same scale for Chinese and "
+        "English; suggestions stop below search.suggest.MIN_MATCH"
+    )
     score: float = Field(description="ranking score: match weighted by quality and context")
     owner: str | None
     freshness: FreshnessPublic
@@ -85,3 +114,4 @@ class SuggestionPublic(BaseModel):
 
 class SuggestionsPublic(BaseModel):
     suggestions: list[SuggestionPublic]
+    reason: str | None = Field(None, description="why there are none (no good match)")

@@ -103,8 +103,11 @@ def test_chinese_query_ranks_by_keywords_when_model_cannot_read_it(kb_context: C
     scores = kb_context.search.rank_chunks(
         "华为云 报价", mode="hybrid", filters={}, viewer=None, candidates=10
     )
-    assert scores.semantic == [] and scores.fused == scores.keyword
+    assert scores.semantic == []
+    assert [c for c, _ in scores.fused] == [c for c, _ in scores.keyword]
     hits = kb_context.search.search("华为云 报价")
+    # on the scale of mixed and English searches (0-1), not raw BM25
+    assert hits[0].score == 1.0 and all(0.0 <= hit.score <= 1.0 for hit in hits)
     assert ids(hits)[0] == "ci-huawei"
     assert "**华为云**" in hits[0].snippet
 
