@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api.context import Context
 from api.deps import only_known_query_parameters
@@ -18,6 +19,7 @@ from api.routes import (
     suggestions,
     users,
 )
+from api.web import install_web
 from kb.config import Settings
 
 VERSION = "0.1.0"
@@ -25,7 +27,10 @@ VERSION = "0.1.0"
 
 def create_app(settings: Settings | None = None, context: Context | None = None) -> FastAPI:
     context = context or Context(settings or Settings())
-    app = FastAPI(
+    app: FastAPI = FastAPIOffline(  # Swagger UI's assets served locally (no CDN)
+        docs_url=None,
+        redoc_url=None,
+        static_url="/static-offline-docs",
         title="kb",
         version=VERSION,
         description="Knowledge base for presales teams: search, reuse suggestions, "
@@ -38,4 +43,5 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     routers = (health, search, documents, document_writes, suggestions, reuse, governance, users)
     for module in routers:
         app.include_router(module.router)
+    install_web(app, context)
     return app

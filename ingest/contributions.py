@@ -56,13 +56,7 @@ def contribute(
     viewer: Viewer | None = None,
 ) -> SaveResult:
     """Create a new document (its id taken from `fields["id"]` or made from the title)."""
-    fields = {"owner": author, **contribution.fields}
-    source_id = str(fields.get("id") or new_source_id(str(fields.get("title") or "")))
-    fields["id"] = source_id
-    _check_new_id(session, source_id, viewer)
-    parsed = ParsedDocument(contribution.text or "", fields, origin="request body")
-    prepared = prepare(parsed, budget, default_id=source_id, default_title=source_id)
-    check_owner(session, prepared.draft.owner)
+    prepared = prepare_contribution(session, budget, contribution, author=author, viewer=viewer)
     return save_draft(
         session,
         prepared.draft,
@@ -70,6 +64,25 @@ def contribute(
         author=author,
         change_note=contribution.change_note,
     )
+
+
+def prepare_contribution(
+    session: Session,
+    budget: ChunkBudget,
+    contribution: Contribution,
+    *,
+    author: str,
+    viewer: Viewer | None = None,
+) -> PreparedDocument:
+    """Check and chunk a new document without storing it (what `contribute` will save)."""
+    fields = {"owner": author, **contribution.fields}
+    source_id = str(fields.get("id") or new_source_id(str(fields.get("title") or "")))
+    fields["id"] = source_id
+    _check_new_id(session, source_id, viewer)
+    parsed = ParsedDocument(contribution.text or "", fields, origin="request body")
+    prepared = prepare(parsed, budget, default_id=source_id, default_title=source_id)
+    check_owner(session, prepared.draft.owner)
+    return prepared
 
 
 def revise(

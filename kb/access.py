@@ -110,3 +110,4 @@ def hidden_documents(session: Session, viewer: Viewer | None) -> set[int]:
             grants=frozenset(grants.get(d.id, ())),
         )
     }
+

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="address `kb serve` binds")
     port: int = Field(8000, description="port `kb serve` listens on")
+    session_secret: str | None = Field(
+        None,
+        description="key that signs web sign-in cookies; default a random key kept in the "
+        "data folder (session.key)",
+    )
+    session_hours: int = Field(
+        12, ge=1, le=24 * 30, description="hours a web sign-in lasts before signing in again"
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:

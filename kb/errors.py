@@ -69,3 +69,10 @@ class IndexMismatch(KBError):
 class ConfigurationError(KBError):
     status = 500
     code = "configuration_error"
+
+
+class TooManyAttempts(KBError):
+    """Too many failed sign-ins for a name or from an address; try again later."""
+
+    status = 429
+    code = "too_many_attempts"

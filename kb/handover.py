@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,15 +41,23 @@ def hand_over(
     actor: str | None,
     disable: bool = False,
     now: datetime | None = None,
+    only: Collection[int] | None = None,
 ) -> Handover:
     """Give every document owned by `leaver` (whatever its status) to `successor`, with one
     'handover' event per document, and disable the leaver when asked. No versions are made.
-    Run it inside one transaction: either everything moves or nothing does."""
+    Run it inside one transaction: either everything moves or nothing does. `only` limits it
+    to these document ids (to split a leaver's documents between successors)."""
     successor = successor.strip()
     person = find_person(session, leaver)
     documents = list(
         session.exec(select(Document).where(Document.owner == leaver).order_by(col(Document.id)))
     )
+    if only is not None:
+        owned = {d.id for d in documents}
+        strays = sorted(set(only) - owned)
+        if strays:
+            raise InvalidInput(f"'{leaver}' does not own document(s) {', '.join(map(str, strays))}")
+        documents = [d for d in documents if d.id in set(only)]
     if person is None and not documents:
         raise NotFound(f"no person named '{leaver}' and no documents owned by that name")
     if person is None and disable:
@@ -100,3 +109,9 @@ def _check_successor(session: Session, leaver: str, successor: str) -> None:
             f"'{successor}' has role '{person.role}' and cannot update documents; choose a "
             f"successor who is a {' or '.join(OWNER_ROLES)}"
         )
+
+
+def owned_documents(session: Session, owner: str) -> list[Document]:
+    """What a hand-over of `owner` would move (every status), by id."""
+    query = select(Document).where(Document.owner == owner).order_by(col(Document.id))
+    return list(session.exec(query))

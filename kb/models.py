@@ -26,6 +26,8 @@ class Person(SQLModel, table=True):
     team: str | None = Field(default=None, index=True)
     disabled: bool = False
     token_hash: str | None = Field(default=None, index=True, unique=True)
+    password_hash: str | None = None  # argon2, for signing in to the web pages
+    language: str | None = None  # interface language the person chose (zh or en)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 

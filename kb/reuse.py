@@ -7,7 +7,7 @@ a bid) and later the bid's outcome; reuse counts and content win rates follow fr
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -231,3 +231,64 @@ def _ref(value: str | None, name: str) -> str:
     if len(text) > MAX_REF_CHARS:
         raise InvalidInput(f"{name} has {len(text)} characters; the limit is {MAX_REF_CHARS}")
     return text
+
+
+@dataclass(frozen=True)
+class ReuseRecord:
+    """One reuse of a document, with the outcome of its bid when known."""
+
+    at: datetime
+    proposal_ref: str
+    bid_ref: str | None
+    version: int
+    user: str | None
+    outcome: str | None
+
+
+def reuses_of(session: Session, document_id: int) -> list[ReuseRecord]:
+    """Where a document went, newest first: proposals, bids and how those bids ended."""
+    rows = list(
+        session.exec(
+            select(Reuse).where(Reuse.document_id == document_id).order_by(col(Reuse.at).desc())
+        )
+    )
+    outcomes = bid_outcomes(session, {r.bid_ref for r in rows if r.bid_ref})
+    return [
+        ReuseRecord(
+            r.at, r.proposal_ref, r.bid_ref, r.version, r.user, outcomes.get(r.bid_ref or "")
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ReuseBreakdown:
+    value: str
+    stats: ReuseStats
+
+
+def reuse_by_field(
+    session: Session, field: str, hidden: Collection[int] = ()
+) -> list[ReuseBreakdown]:
+    """Reuse count and won/lost bids per value of a document field (`competitors` also counts
+    `competitor`; `industry`), most reused first, leaving out `hidden` documents."""
+    stats = reuse_stats(session, list(session.exec(select(Reuse.document_id).distinct())))
+    documents = session.exec(select(Document).where(col(Document.id).in_(list(stats))))
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for document in documents:
+        if document.id is None or document.id in hidden:
+            continue
+        for value in _field_values(document, field):
+            used = stats[document.id]
+            for i, n in enumerate((used.reuse_count, used.won, used.lost)):
+                totals[value][i] += n
+    rows = [ReuseBreakdown(v, ReuseStats(*counts)) for v, counts in totals.items()]
+    return sorted(rows, key=lambda r: (-r.stats.reuse_count, r.value))
+
+
+def _field_values(document: Document, field: str) -> set[str]:
+    raw = document.meta.get(field)
+    values = raw if isinstance(raw, list) else [raw] if raw else []
+    if field == "competitors" and document.meta.get("competitor"):
+        values = [*values, document.meta["competitor"]]
+    return {str(v).strip() for v in values if str(v).strip()}

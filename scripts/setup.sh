@@ -2,6 +2,14 @@
 # Creates .venv and installs kb with its test tools; does nothing when already up to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "warning: chromium is not installed (run: sudo apt-get install -y chromium); the browser tests need it" >&2
+  fi
+fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ -f "$stamp" ]; then exit 0; fi
 python3 -m venv .venv

@@ -102,14 +102,23 @@ def _similar_documents(
 ) -> list[dict[str, Any]]:
     if len(indexes.vector) == 0:
         return []
-    catalog = indexes.catalog
-    model = indexes.embedder.model_id
-    own = catalog.doc_chunks.get(document_id, [])
-    own_vectors = _vectors(session, model, own)
+    own = indexes.catalog.doc_chunks.get(document_id, [])
+    own_vectors = _vectors(session, indexes.embedder.model_id, own)
     if own_vectors is None:
         return []
-    own_set = set(own)
-    wanted = max(CANDIDATES_PER_CHUNK, 4 * limit) + len(own)
+    return _nearest_by_vectors(session, indexes, own_vectors, set(own), allowed, limit)
+
+
+def _nearest_by_vectors(
+    session: Session,
+    indexes: SearchIndexes,
+    own_vectors: np.ndarray,
+    own_set: set[int],
+    allowed: np.ndarray | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Other documents by the best cosine between any of `own_vectors` and their chunks."""
+    wanted = max(CANDIDATES_PER_CHUNK, 4 * limit) + len(own_set)
     candidates: set[int] = set()
     for vector in own_vectors:
         with indexes.lock:
@@ -117,6 +126,7 @@ def _similar_documents(
         candidates.update(int(c) for c, _ in hits if int(c) not in own_set)
     if not candidates:
         return []
+    model = indexes.embedder.model_id
     rows = _chunk_rows(session, candidates)
     other_vectors = load_vectors(session, model, (h for _, h, _ in rows))
     rows = [row for row in rows if row[1] in other_vectors]
@@ -124,7 +134,7 @@ def _similar_documents(
         return []
     matrix = _normalised(np.vstack([other_vectors[h] for _, h, _ in rows]))
     best = (own_vectors @ matrix.T).max(axis=0)
-    return _best_per_document(catalog, rows, best)
+    return _best_per_document(indexes.catalog, rows, best)
 
 
 def _lexically_similar(
@@ -136,8 +146,19 @@ def _lexically_similar(
 ) -> list[dict[str, Any]]:
     own_ids = indexes.catalog.doc_chunks.get(document_id, [])
     own = [_token_counts(chunk) for chunk in _chunks(session, own_ids)]
-    own_set = set(own_ids)
-    wanted = max(CANDIDATES_PER_CHUNK, 4 * limit) + len(own_ids)
+    return _nearest_by_tokens(session, indexes, own, set(own_ids), allowed, limit)
+
+
+def _nearest_by_tokens(
+    session: Session,
+    indexes: SearchIndexes,
+    own: list[Counter[str]],
+    own_set: set[int],
+    allowed: np.ndarray | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Other documents by the best cosine of keyword-token counts with any of `own`."""
+    wanted = max(CANDIDATES_PER_CHUNK, 4 * limit) + len(own_set)
     candidates: set[int] = set()
     for counts in own:
         with indexes.lock:
@@ -152,6 +173,39 @@ def _lexically_similar(
     )
     rows = [(int(c.id or 0), c.content_hash, c.heading_path) for c in others]
     return _best_per_document(indexes.catalog, rows, scores) if rows else []
+
+
+def unsaved_near_duplicates(
+    indexes: SearchIndexes,
+    sections: Sequence[tuple[str, str]],
+    *,
+    language: str,
+    threshold: float,
+    limit: int = 3,
+    viewer: Viewer | None = None,
+) -> list[dict[str, Any]]:
+    """The same check for text not stored yet (a form about to be saved): `sections` are
+    (embedding text, heading path + text) of its chunks, measured as `near_duplicates` measures
+    a stored document (the model embeds them here; nothing is written)."""
+    indexes.ensure_current()
+    catalog = indexes.catalog
+    languages = indexes.embedder.languages
+    visible = [doc for doc in catalog.docs.values() if doc.visible_to(viewer)]
+    if not sections or not visible:
+        return []
+    with Session(indexes.engine) as session:
+        if languages is None or language in languages:
+            if len(indexes.vector) == 0:
+                return []
+            readable = [d.id for d in visible if languages is None or d.language in languages]
+            allowed = _chunks_of(catalog, readable, len(catalog.docs))
+            own_vectors = _normalised(indexes.embedder.encode([e for e, _ in sections]))
+            similar = _nearest_by_vectors(session, indexes, own_vectors, set(), allowed, limit)
+        else:
+            allowed = _chunks_of(catalog, [d.id for d in visible], len(catalog.docs))
+            own = [Counter(tokenize(text)) for _, text in sections]
+            similar = _nearest_by_tokens(session, indexes, own, set(), allowed, limit)
+    return [s for s in similar if s["similarity"] >= threshold][:limit]
 
 
 def _chunks(session: Session, chunk_ids: Iterable[int]) -> list[Chunk]:

@@ -1,0 +1,62 @@
+"""The web app served beside the API: server-rendered pages (Jinja2), our own small CSS and
+JavaScript, Chinese and English message catalogs, and /docs with local assets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from api.context import Context
+from api.web.pages import environment
+from api.web.routes import (
+    account,
+    contribute_page,
+    dashboard_page,
+    document_page,
+    draft_page,
+    people_page,
+    search_page,
+    upload_page,
+)
+from api.web.security import SecurityHeaders
+from api.web.session import SESSION_COOKIE, SignInThrottle, session_secret
+
+STATIC = Path(__file__).parent / "static"
+PAGES = (
+    account,
+    search_page,
+    document_page,
+    contribute_page,
+    upload_page,
+    draft_page,
+    dashboard_page,
+    people_page,
+)
+
+
+def install_web(app: FastAPI, context: Context) -> None:
+    """Pages, static files, the signed session cookie and the security headers."""
+    app.state.signin_throttle = SignInThrottle()
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in PAGES:
+        app.include_router(module.router)
+    app.add_api_route("/docs", docs_page, include_in_schema=False, response_class=HTMLResponse)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(context.settings),
+        session_cookie=SESSION_COOKIE,
+        max_age=context.settings.session_hours * 3600,
+        same_site="lax",
+        https_only=False,
+    )
+    app.add_middleware(SecurityHeaders)
+
+
+def docs_page(request: Request) -> HTMLResponse:
+    """Swagger UI from the assets fastapi-offline installs, started by our own script (the
+    stock page starts it with an inline script, which the Content-Security-Policy forbids)."""
+    return HTMLResponse(environment.get_template("docs.html").render(openapi_url="/openapi.json"))

@@ -1,0 +1,120 @@
+"""A document: rendered text, metadata, versions, side-by-side diff, verify, archive /
+restore / delete, and where it was reused."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import ContextDep, SessionDep
+from api.routes.document_writes import make_searchable
+from api.routes.documents import visible_document, visible_version, visible_versions
+from api.web.diff_view import field_changes, side_by_side
+from api.web.pages import page_router, redirect, render
+from api.web.session import CsrfChecked, PageManager, PageReader
+from kb.access import may_review
+from kb.clock import utcnow
+from kb.db import transaction
+from kb.errors import InvalidInput
+from kb.freshness import freshness_of, owner_is_active
+from kb.people import require_role, viewer_of
+from kb.reuse import reuses_of
+from kb.review import review_document
+from kb.store import set_status
+from kb.versions import get_version
+
+router = page_router()
+STATUS_ACTIONS = {"archive": "archived", "restore": "active", "delete": "deleted"}
+
+
+@router.get("/doc/{document_id}", response_class=HTMLResponse)
+def document_page(
+    request: Request,
+    document_id: int,
+    person: PageReader,
+    session: SessionDep,
+    context: ContextDep,
+) -> HTMLResponse:
+    document = visible_document(session, document_id, person)
+    version = get_version(session, document, document.current_version)
+    versions = visible_versions(session, document, person)
+    freshness = freshness_of(
+        document,
+        now=utcnow(),
+        owner_active=owner_is_active(session, document.owner),
+        due_soon_days=context.settings.due_soon_days,
+    )
+    reuses = reuses_of(session, document_id)
+    document.viewed_at = utcnow()
+    session.add(document)
+    session.commit()
+    return render(
+        request,
+        "document.html",
+        document=document,
+        version=version,
+        versions=versions,
+        freshness=freshness,
+        reuses=reuses,
+        may_review=may_review(viewer_of(person), owner=document.owner),
+        may_edit=person.role in ("contributor", "manager"),
+        is_manager=person.role == "manager",
+    )
+
+
+@router.get("/doc/{document_id}/diff", response_class=HTMLResponse)
+def diff_page(
+    request: Request,
+    document_id: int,
+    person: PageReader,
+    session: SessionDep,
+    from_version: Annotated[int | None, Query(alias="from", ge=1)] = None,
+    to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
+) -> HTMLResponse:
+    document = visible_document(session, document_id, person)
+    to_number = to_version or document.current_version
+    from_number = from_version or max(to_number - 1, 1)
+    before = visible_version(session, document, from_number, person)
+    after = visible_version(session, document, to_number, person)
+    return render(
+        request,
+        "diff.html",
+        document=document,
+        before=before,
+        after=after,
+        versions=visible_versions(session, document, person),
+        rows=side_by_side(before.text, after.text),
+        fields=field_changes(before, after),
+    )
+
+
+@router.post("/doc/{document_id}/verify", dependencies=[CsrfChecked])
+def verify(
+    document_id: int,
+    person: PageReader,
+    context: ContextDep,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    with transaction(context.engine) as session:
+        document = visible_document(session, document_id, person)
+        review_document(session, document, actor=person.name, viewer=viewer_of(person), note=note)
+    return redirect(f"/doc/{document_id}")
+
+
+@router.post("/doc/{document_id}/status", dependencies=[CsrfChecked])
+def change_status(
+    document_id: int,
+    person: PageManager,
+    context: ContextDep,
+    action: Annotated[str, Form()],
+) -> Response:
+    if action not in STATUS_ACTIONS:
+        raise InvalidInput(f"unknown action '{action}'; use {', '.join(STATUS_ACTIONS)}")
+    require_role(person, "manager")
+    with transaction(context.engine) as session:
+        document = visible_document(session, document_id, person)
+        set_status(session, document, STATUS_ACTIONS[action], actor=person.name)
+    make_searchable(context)
+    return redirect(f"/doc/{document_id}")
