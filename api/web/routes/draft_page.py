@@ -19,22 +19,12 @@ from kb.clock import utcnow
 from kb.errors import InvalidInput, NotFound
 from kb.models import Chunk, Person
 from kb.people import viewer_of
+from kb.sections import SECTION_TYPES
 from search.suggest import SuggestionQuery, suggest
 
 router = page_router()
 MAX_DRAFT_CHARS = 20_000
 MAX_ITEMS = 50
-SECTION_TYPES = (
-    "",
-    "解决方案",
-    "技术方案",
-    "实施计划",
-    "售后服务",
-    "资质",
-    "报价",
-    "Solution",
-    "Security",
-)
 
 
 async def draft_form(request: Request) -> tuple[dict[str, str], list[int]]:
