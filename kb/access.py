@@ -110,4 +110,3 @@ def hidden_documents(session: Session, viewer: Viewer | None) -> set[int]:
             grants=frozenset(grants.get(d.id, ())),
         )
     }
-

@@ -188,4 +188,3 @@ def import_people(session: Session, entries: Iterable[dict[str, Any]]) -> tuple[
             updated += 1
         session.add(person)
     return created, updated
-
