@@ -2,12 +2,14 @@
 # Creates .venv and installs kb with its test tools; does nothing when already up to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
-if ! command -v chromium >/dev/null 2>&1; then
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here);
+# a small CJK font makes their screenshots of Chinese pages readable.
+if ! dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
   else
-    echo "warning: chromium is not installed (run: sudo apt-get install -y chromium); the browser tests need it" >&2
+    echo "warning: run 'sudo apt-get install -y chromium fonts-wqy-microhei'; the browser tests need chromium" >&2
   fi
 fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)

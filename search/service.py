@@ -64,6 +64,16 @@ class ChunkScores:
     query_vector: np.ndarray | None = None
 
 
+@dataclass
+class Ranking:
+    """A query's results in order, as (best chunk id, score, document entry), one per document
+    (per version with history); `chunks` holds past versions' chunks already loaded."""
+
+    query: str
+    results: list[tuple[int, float, DocEntry]]
+    chunks: dict[int, Chunk] = field(default_factory=dict)
+
+
 class SearchService:
     def __init__(self, indexes: SearchIndexes, *, alpha: float, default_top_k: int = 10) -> None:
         self.indexes = indexes
@@ -83,6 +93,23 @@ class SearchService:
         """Best documents first, each with its best chunk. Only current versions of active
         documents, unless `history` asks for past versions and archived documents too (each
         version then counts as its own result)."""
+        ranking = self.rank(
+            query, top_k=top_k, mode=mode, filters=filters, viewer=viewer, history=history
+        )
+        return self.hits(ranking, ranking.results)
+
+    def rank(
+        self,
+        query: str,
+        *,
+        top_k: int | None = None,
+        mode: str = "hybrid",
+        filters: Mapping[str, Any] | None = None,
+        viewer: Viewer | None = None,
+        history: bool = False,
+    ) -> Ranking:
+        """The ranking `search` returns, before snippets are made: a page can count facets
+        over all of it and make hits (`hits`) only for the results it shows."""
         top_k = self._check(query, top_k, mode)
         candidates = max(CANDIDATES, top_k * 5)
         filters = filters or {}
@@ -97,7 +124,11 @@ class SearchService:
         best: dict[tuple[int, int], tuple[int, float, DocEntry]] = {}
         for chunk_id, score, entry in ranked:
             best.setdefault((entry.id, entry.version), (chunk_id, score, entry))
-        return self._hits(query, list(best.values())[:top_k], chunks)
+        return Ranking(query, list(best.values())[:top_k], chunks)
+
+    def hits(self, ranking: Ranking, results: list[tuple[int, float, DocEntry]]) -> list[SearchHit]:
+        """Search hits (with snippets) for these results of `ranking`."""
+        return self._hits(ranking.query, results, ranking.chunks)
 
     def _with_entries(
         self, fused: list[tuple[int, float]], documents: int | None

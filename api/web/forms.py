@@ -9,8 +9,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from kb.documents import DATE_FIELDS, LIST_FIELDS, REQUIRED_BY_KIND
-from kb.models import CONFIDENTIALITY, KINDS, OUTCOMES
+from kb.vocabulary import (
+    Confidentiality,
+    Kind,
+    Outcome,
+    Shape,
+    fields_of_shape,
+    required_fields,
+    values,
+)
 
 COMMON_FIELDS = ("owner", "confidentiality", "products", "tags")
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -29,8 +36,13 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "qa": ("question",),
 }
-CHOICES: dict[str, tuple[str, ...]] = {"confidentiality": CONFIDENTIALITY, "outcome": OUTCOMES}
-ALL_FIELDS = tuple(dict.fromkeys([*COMMON_FIELDS, *(f for k in KINDS for f in KIND_FIELDS[k])]))
+CHOICES: dict[str, tuple[str, ...]] = {
+    "confidentiality": values(Confidentiality),
+    "outcome": values(Outcome),
+}
+ALL_FIELDS = tuple(dict.fromkeys([*COMMON_FIELDS, *(f for k in Kind for f in KIND_FIELDS[k])]))
+LIST_FIELDS = fields_of_shape(Shape.list)
+DATE_FIELDS = fields_of_shape(Shape.date)
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,7 @@ class FormField:
 
 
 def fields_for(kind: str) -> list[FormField]:
-    required = REQUIRED_BY_KIND.get(kind, ())
+    required = required_fields(kind) if kind else ()
     return [
         FormField(name, _widget(name), name in required, CHOICES.get(name, ()))
         for name in (*KIND_FIELDS.get(kind, ()), *COMMON_FIELDS)

@@ -34,6 +34,23 @@ def test_sign_in_as_each_role_then_out(page: Any, site: Site) -> None:
         assert "/signin" in page.url
 
 
+def test_the_language_choice_is_remembered_per_person(browser: Any, site: Site) -> None:
+    first = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    sign_in(first, site, "zhang.wei")
+    assert first.locator("a[href='/']").nth(1).inner_text() == "搜索"  # Chinese by default
+    first.click("button[name='language'][value='en']")
+    first.wait_for_selector("text=Contribute")
+    first.context.close()
+    second = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    sign_in(second, site, "zhang.wei")  # another browser: the choice comes from the person
+    assert second.locator("html").get_attribute("lang") == "en"
+    assert second.locator("a[href='/']").nth(1).inner_text() == "Search"
+    screenshot(second, "english")
+    second.click("button[name='language'][value='zh']")
+    second.wait_for_selector("text=贡献")
+    second.context.close()
+
+
 def test_chinese_search_with_a_facet(page: Any, site: Site) -> None:
     sign_in(page, site, "li.na")
     page.keyboard.press("/")
@@ -52,8 +69,11 @@ def test_chinese_search_with_a_facet(page: Any, site: Site) -> None:
     query = parse_qs(urlparse(page.url).query)
     assert query["q"] == ["华为云 报价"] and query["kind"] == ["competitor_intel"]
     screenshot(page, "search-chinese-facet")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto(page.url)  # the URL alone reproduces the search
     assert page.locator(".result h2 a").all_inner_texts() == ["华为云 报价策略观察"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "search-phone")
 
 
 def test_open_a_document_and_diff_two_versions(page: Any, site: Site) -> None:

@@ -28,10 +28,11 @@ from ingest.preparation import PreparedDocument
 from kb.db import transaction
 from kb.documents import ROW_FIELDS
 from kb.errors import InvalidInput, KBError, VersionConflict
-from kb.models import KINDS
 from kb.people import viewer_of
 from kb.store import HEADING_SEPARATOR
 from kb.versions import get_version
+from kb.vocabulary import Kind
+from kb.vocabulary import values as choices
 from search.duplicates import unsaved_near_duplicates
 
 router = page_router()
@@ -67,8 +68,8 @@ def similar_before_saving(
 
 @router.get("/contribute", response_class=HTMLResponse)
 def contribute_page(request: Request, person: PageContributor, kind: str = "") -> HTMLResponse:
-    if kind and kind not in KINDS:
-        raise InvalidInput(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
+    if kind and kind not in choices(Kind):
+        raise InvalidInput(f"unknown kind '{kind}'; use one of {', '.join(choices(Kind))}")
     return render(request, "contribute.html", **_form_page(kind, {}, {}, []))
 
 
@@ -77,7 +78,7 @@ def _form_page(
 ) -> dict[str, Any]:
     return {
         "kind": kind,
-        "kinds": KINDS,
+        "kinds": choices(Kind),
         "fields": fields_for(kind) if kind else [],
         "values": values,
         "errors": errors,
@@ -90,8 +91,8 @@ def contribute_submit(
     request: Request, person: PageContributor, context: ContextDep, values: FormValues
 ) -> Response:
     kind = values.get("kind", "")
-    if kind not in KINDS:
-        raise InvalidInput(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
+    if kind not in choices(Kind):
+        raise InvalidInput(f"unknown kind '{kind}'; use one of {', '.join(choices(Kind))}")
     body = {
         "kind": kind,
         "title": values.get("title", ""),

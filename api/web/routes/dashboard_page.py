@@ -39,7 +39,12 @@ def dashboard(
     t = translator(language_of(request))
     labels = {s: t(f"fresh_{s}") for s in FRESHNESS_STATUSES}
     charts = {
-        by: stacked_bars(t(f"freshness_by_{by}"), by_group(rows, by), FRESHNESS_STATUSES, labels)
+        by: stacked_bars(
+            t(f"freshness_by_{by}"),
+            [(t(f"value_{k}") if by == "kind" else k, c) for k, c in by_group(rows, by)],
+            FRESHNESS_STATUSES,
+            labels,
+        )
         for by in ("team", "owner", "kind")
     }
     hidden = hidden_documents(session, viewer)

@@ -14,12 +14,12 @@ from api.routes.documents import visible_document, visible_version, visible_vers
 from api.web.diff_view import field_changes, side_by_side
 from api.web.pages import page_router, redirect, render
 from api.web.session import CsrfChecked, PageManager, PageReader
-from kb.access import may_review
+from kb.access import may_change_status, may_review
 from kb.clock import utcnow
 from kb.db import transaction
-from kb.errors import InvalidInput
+from kb.errors import Forbidden, InvalidInput
 from kb.freshness import freshness_of, owner_is_active
-from kb.people import require_role, viewer_of
+from kb.people import viewer_of
 from kb.reuse import reuses_of
 from kb.review import review_document
 from kb.store import set_status
@@ -60,7 +60,7 @@ def document_page(
         reuses=reuses,
         may_review=may_review(viewer_of(person), owner=document.owner),
         may_edit=person.role in ("contributor", "manager"),
-        is_manager=person.role == "manager",
+        may_change_status=may_change_status(viewer_of(person)),
     )
 
 
@@ -112,7 +112,8 @@ def change_status(
 ) -> Response:
     if action not in STATUS_ACTIONS:
         raise InvalidInput(f"unknown action '{action}'; use {', '.join(STATUS_ACTIONS)}")
-    require_role(person, "manager")
+    if not may_change_status(viewer_of(person)):
+        raise Forbidden("only a manager may archive, restore or delete a document")
     with transaction(context.engine) as session:
         document = visible_document(session, document_id, person)
         set_status(session, document, STATUS_ACTIONS[action], actor=person.name)

@@ -4,11 +4,12 @@ in the form itself (collected chunk ids), so it works without JavaScript."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import re
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import ContextDep, SessionDep
 from api.routes.documents import visible_document
@@ -17,24 +18,26 @@ from api.web.routes.contribute_page import form_of
 from api.web.session import PageReader
 from kb.clock import utcnow
 from kb.errors import InvalidInput, NotFound
-from kb.models import Chunk, Person
+from kb.models import Person
 from kb.people import viewer_of
 from kb.sections import SECTION_TYPES
-from search.suggest import SuggestionQuery, suggest
+from kb.units import Unit, unit_for_ref
+from search.suggest import Suggestion, SuggestionQuery, suggest
 
 router = page_router()
 MAX_DRAFT_CHARS = 20_000
 MAX_ITEMS = 50
+REF = re.compile(r"^\d{1,19}(:\d{1,3})?$")
 
 
-async def draft_form(request: Request) -> tuple[dict[str, str], list[int]]:
+async def draft_form(request: Request) -> tuple[dict[str, str], list[str]]:
     values = await form_of(request)
     form = await request.form()
-    items = [int(v) for v in form.getlist("item") if isinstance(v, str) and v.isdigit()]
+    items = [v.strip() for v in form.getlist("item") if isinstance(v, str) and REF.match(v)]
     return values, list(dict.fromkeys(items))[:MAX_ITEMS]
 
 
-DraftForm = Annotated[tuple[dict[str, str], list[int]], Depends(draft_form)]
+DraftForm = Annotated[tuple[dict[str, str], list[str]], Depends(draft_form)]
 
 
 @router.get("/draft", response_class=HTMLResponse)
@@ -57,7 +60,7 @@ def draft_submit(
     text = values.get("text", "").strip()
     if len(text) > MAX_DRAFT_CHARS:
         raise InvalidInput(f"the text has {len(text)} characters; the limit is {MAX_DRAFT_CHARS}")
-    found = []
+    found: list[Suggestion] = []
     if text:
         query = SuggestionQuery(
             text=text,
@@ -73,8 +76,8 @@ def draft_submit(
             viewer=viewer_of(person),
             now=utcnow(),
             due_soon_days=context.settings.due_soon_days,
-        )
-    collected = collected_chunks(session, items, person)
+        ).suggestions
+    collected = collected_units(session, items, person)
     return render(
         request,
         "draft.html",
@@ -82,42 +85,36 @@ def draft_submit(
         suggestions=found,
         items=collected,
         sections=SECTION_TYPES,
-        draft_text="\n\n".join(chunk.text for chunk, _ in collected),
+        draft_text="\n\n".join(unit.text for unit in collected),
     )
 
 
-def apply_action(action: str, items: list[int]) -> list[int]:
-    """`add:ID`, `remove:ID`, `up:ID`, `down:ID` on the collected chunk ids."""
-    verb, _, raw = action.partition(":")
-    if not raw.isdigit():
+def apply_action(action: str, items: list[str]) -> list[str]:
+    """`add:REF`, `remove:REF`, `up:REF`, `down:REF` on the collected unit refs."""
+    verb, _, ref = action.partition(":")
+    if not REF.match(ref):
         return items
-    chunk_id = int(raw)
     items = list(items)
-    if verb == "add" and chunk_id not in items and len(items) < MAX_ITEMS:
-        items.append(chunk_id)
-    elif verb == "remove" and chunk_id in items:
-        items.remove(chunk_id)
-    elif verb in ("up", "down") and chunk_id in items:
-        at = items.index(chunk_id)
+    if verb == "add" and ref not in items and len(items) < MAX_ITEMS:
+        items.append(ref)
+    elif verb == "remove" and ref in items:
+        items.remove(ref)
+    elif verb in ("up", "down") and ref in items:
+        at = items.index(ref)
         to = at - 1 if verb == "up" else at + 1
         if 0 <= to < len(items):
             items[at], items[to] = items[to], items[at]
     return items
 
 
-def collected_chunks(session: Session, items: list[int], person: Person) -> list[tuple[Chunk, Any]]:
-    """The collected chunks, in order, with their documents: only those the person may see."""
-    if not items:
-        return []
-    chunks = {c.id: c for c in session.exec(select(Chunk).where(col(Chunk.id).in_(items)))}
+def collected_units(session: Session, items: list[str], person: Person) -> list[Unit]:
+    """The collected sections and answers, in order: only those the person may see."""
     found = []
-    for chunk_id in items:
-        chunk = chunks.get(chunk_id)
-        if chunk is None:
-            continue
+    for ref in items:
         try:
-            document = visible_document(session, chunk.document_id, person)
+            unit = unit_for_ref(session, ref)
+            visible_document(session, unit.document.id or 0, person)
         except NotFound:
             continue
-        found.append((chunk, document))
+        found.append(unit)
     return found

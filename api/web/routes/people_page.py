@@ -15,8 +15,9 @@ from api.web.session import CsrfChecked, PageManager
 from kb.db import transaction
 from kb.errors import InvalidInput, KBError
 from kb.handover import hand_over, owned_documents
-from kb.models import ROLES
 from kb.people import add_person, issue_token, list_people, set_disabled, update_person
+from kb.vocabulary import Role
+from kb.vocabulary import values as choices
 
 router = page_router()
 
@@ -24,7 +25,7 @@ router = page_router()
 def _people_page(
     request: Request, session: SessionDep, status: int = 200, **extra: object
 ) -> HTMLResponse:
-    values = {"people": list_people(session), "roles": ROLES, "token": None, "error": None}
+    values = {"people": list_people(session), "roles": choices(Role), "token": None, "error": None}
     return render(request, "people.html", status=status, **{**values, **extra})
 
 

@@ -19,7 +19,10 @@ from kb.clock import utcnow
 from kb.freshness import freshness_of
 from kb.models import Document, Person
 from kb.people import viewer_of
-from search.service import MODES, SearchHit
+from kb.vocabulary import Mode, field_values
+from kb.vocabulary import values as choices
+from search.catalog import DocEntry
+from search.service import SearchHit
 
 router = page_router()
 PAGE_SIZE = 10
@@ -99,11 +102,13 @@ def search_page(
     form: Annotated[SearchForm, Depends(search_form)],
 ) -> HTMLResponse:
     if not form.q:
-        return render(request, "search.html", form=form, groups=[], facets={}, total=0, modes=MODES)
+        return render(
+            request, "search.html", form=form, groups=[], facets={}, total=0, modes=choices(Mode)
+        )
     filters = {k: v for k, v in form.chosen.items() if k in (*SEARCH_FACETS, *DATE_FIELDS)}
     if form.chosen.get("language"):
         filters["language"] = form.chosen["language"]
-    hits = context.search.search(
+    ranking = context.search.rank(
         form.q,
         top_k=WINDOW,
         mode=form.mode,
@@ -111,23 +116,26 @@ def search_page(
         viewer=viewer_of(person),
         history=form.history,
     )
-    statuses = freshness_statuses(session, {h.document_id for h in hits}, context)
-    facets = facet_counts(hits, statuses)
-    wanted = form.chosen.get("freshness")
-    if wanted:
-        hits = [h for h in hits if statuses.get(h.document_id) == wanted]
-    groups = group_by_document(hits, statuses)
+    entries = [entry for _, _, entry in ranking.results]
+    statuses = freshness_statuses(session, {e.id for e in entries}, context)
+    facets = facet_counts(entries, statuses)
+    results = ranking.results
+    if form.chosen.get("freshness"):
+        results = [r for r in results if statuses.get(r[2].id) == form.chosen["freshness"]]
+    order = list(dict.fromkeys(entry.id for _, _, entry in results))
     start = (form.page - 1) * PAGE_SIZE
+    shown = set(order[start : start + PAGE_SIZE])
+    hits = context.search.hits(ranking, [r for r in results if r[2].id in shown])
     return render(
         request,
         "search.html",
         form=form,
-        groups=groups[start : start + PAGE_SIZE],
+        groups=group_by_document(hits, statuses),
         facets=facets,
-        total=len(groups),
-        pages=(len(groups) + PAGE_SIZE - 1) // PAGE_SIZE,
+        total=len(order),
+        pages=(len(order) + PAGE_SIZE - 1) // PAGE_SIZE,
         window=WINDOW,
-        modes=MODES,
+        modes=choices(Mode),
     )
 
 
@@ -155,32 +163,30 @@ def freshness_statuses(session: Session, ids: set[int], context: ContextDep) -> 
     }
 
 
-def facet_values(hit: SearchHit, freshness: str | None) -> dict[str, list[str]]:
-    meta = hit.metadata
-    competitors = [*(meta.get("competitors") or []), meta.get("competitor")]
-    single = {
-        name: [str(meta[name])] if meta.get(name) else []
-        for name in ("industry", "customer", "outcome")
-    }
+def facet_values(entry: DocEntry, freshness: str | None) -> dict[str, list[str]]:
+    meta = entry.meta
+    single = {name: field_values(meta, name) for name in ("industry", "customer")}
+    outcome = entry.outcome or meta.get("outcome")
     return {
-        "kind": [hit.kind],
-        "product": [str(p) for p in meta.get("products") or []],
-        "competitor": sorted({str(c) for c in competitors if c}),
+        "kind": [entry.kind],
+        "product": field_values(meta, "products"),
+        "competitor": sorted(set(field_values(meta, "competitors"))),
         **single,
-        "owner": [hit.owner] if hit.owner else [],
-        "language": [hit.language],
+        "outcome": [str(outcome)] if outcome else [],
+        "owner": [entry.owner] if entry.owner else [],
+        "language": [entry.language],
         "freshness": [freshness] if freshness else [],
     }
 
 
 def facet_counts(
-    hits: list[SearchHit], statuses: dict[int, str]
+    entries: list[DocEntry], statuses: dict[int, str]
 ) -> dict[str, list[tuple[str, int]]]:
     """Per facet, (value, number of documents) most common first; a document counts once."""
     counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
     seen: dict[int, dict[str, list[str]]] = {}
-    for hit in hits:
-        seen.setdefault(hit.document_id, facet_values(hit, statuses.get(hit.document_id)))
+    for entry in entries:
+        seen.setdefault(entry.id, facet_values(entry, statuses.get(entry.id)))
     for values in seen.values():
         for name, found in values.items():
             counters[name].update(set(found))

@@ -24,8 +24,9 @@ from api.web.session import PageContributor, verify_csrf
 from ingest.contributions import read_upload, store_upload
 from kb.db import transaction
 from kb.errors import InvalidInput, KBError
-from kb.models import CONFIDENTIALITY, KINDS
 from kb.people import viewer_of
+from kb.vocabulary import Confidentiality, Kind
+from kb.vocabulary import values as choices
 
 router = page_router()
 UPLOAD_FIELDS = ("products", "tags", "customer", "industry", "competitor", "source", "observed")
@@ -37,8 +38,8 @@ def _page(values: dict[str, str], errors: dict[str, str], similar: list[Any]) ->
         "values": values,
         "errors": errors,
         "similar": similar,
-        "kinds": KINDS,
-        "levels": CONFIDENTIALITY,
+        "kinds": choices(Kind),
+        "levels": choices(Confidentiality),
         "upload_fields": UPLOAD_FIELDS,
     }
 
@@ -122,7 +123,7 @@ def _overrides(values: dict[str, str]) -> dict[str, Any]:
     for name in ("title", "kind", "owner", "confidentiality"):
         if values.get(name, "").strip():
             overrides[name] = values[name].strip()
-    if overrides.get("kind") not in (None, *KINDS):
+    if overrides.get("kind") not in (None, *choices(Kind)):
         raise InvalidInput(f"unknown kind '{overrides['kind']}'")
     return overrides
 
