@@ -11,10 +11,10 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.context import Context
-from kb.access import Viewer
+from kb.access import Action, Viewer, check_permitted, viewer_of
 from kb.errors import InvalidInput
 from kb.models import Person
-from kb.people import authenticate, require_role, viewer_of
+from kb.people import authenticate
 
 
 def get_context(request: Request) -> Context:
@@ -49,20 +49,23 @@ def current_person(request: Request, session: SessionDep) -> Person:
 CurrentPerson = Annotated[Person, Depends(current_person)]
 
 
-def require(*roles: str) -> Callable[[Person], Person]:
-    """A dependency that lets only these roles through (403 for the others)."""
+def permitted(action: Action) -> Callable[[Person], Person]:
+    """A dependency that lets through the people kb.access permits `action` (403 for others)."""
 
     def check(person: CurrentPerson) -> Person:
-        require_role(person, *roles)
+        check_permitted(person.role, action)
         return person
 
     return check
 
 
-Reader = Annotated[Person, Depends(require("reader", "contributor", "manager", "service"))]
-Contributor = Annotated[Person, Depends(require("contributor", "manager"))]
-Manager = Annotated[Person, Depends(require("manager"))]
-ServiceOrManager = Annotated[Person, Depends(require("service", "manager"))]
+# The person asking, when their role may do this (kb.access.PERMISSIONS).
+Searcher = Annotated[Person, Depends(permitted(Action.search))]
+DocumentReader = Annotated[Person, Depends(permitted(Action.read))]
+SuggestedReader = Annotated[Person, Depends(permitted(Action.read_suggested))]
+Contributor = Annotated[Person, Depends(permitted(Action.write))]
+Reporter = Annotated[Person, Depends(permitted(Action.report))]
+Manager = Annotated[Person, Depends(permitted(Action.manage))]
 
 
 def viewer(person: CurrentPerson) -> Viewer:

@@ -19,10 +19,10 @@ from sqlmodel import Session
 from ingest.parsed import ParsedDocument
 from ingest.preparation import ChunkBudget, PreparedDocument, prepare
 from ingest.readers import read_document
-from kb.access import Viewer, can_see, grants_of
+from kb.access import Viewer, can_see, grants_of, may_own
 from kb.errors import Conflict, DocumentFormatError, InvalidInput, PayloadTooLarge, VersionConflict
 from kb.models import Document, DocumentVersion
-from kb.people import OWNER_ROLES, find_person
+from kb.people import find_person
 from kb.store import SaveResult, find_by_source_id, save_draft, set_status
 from kb.versions import get_version
 
@@ -225,7 +225,7 @@ def check_owner(session: Session, owner: str | None) -> None:
     if owner is None:
         return
     person = find_person(session, owner)
-    if person is None or person.disabled or person.role not in OWNER_ROLES:
+    if not may_own(person):
         state = (
             "not a kb user"
             if person is None

@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from kb.access import OWNER_ROLES
 from kb.clock import utcnow
 from kb.errors import InvalidInput, NotFound
 from kb.events import record_event
 from kb.models import Document
-from kb.people import OWNER_ROLES, check_not_last_manager, find_person
+from kb.people import check_not_last_manager, find_person
 
 
 @dataclass

@@ -9,14 +9,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from kb.access import Viewer
-from kb.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from kb.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from kb.models import Person
 from kb.vocabulary import Role, values
 
 TOKEN_PREFIX = "kb_"
-# Who may own documents: the roles that can update them.
-OWNER_ROLES = (Role.contributor.value, Role.manager.value)
 
 
 def hash_token(token: str) -> str:
@@ -91,7 +88,7 @@ def set_disabled(session: Session, name: str, disabled: bool = True) -> Person:
     """Disable (or enable) a person; their token stops (or starts) working at once. The last
     active manager cannot be disabled: nobody could manage people or audits afterwards."""
     person = get_person(session, name)
-    if disabled and not person.disabled and person.role == "manager":
+    if disabled and not person.disabled and person.role == Role.manager:
         check_not_last_manager(session, person)
     person.disabled = disabled
     session.add(person)
@@ -109,7 +106,7 @@ def update_person(
     person = get_person(session, name)
     if role is not None:
         _check_role(role)
-        if person.role == "manager" and role != "manager" and not person.disabled:
+        if person.role == Role.manager and role != Role.manager and not person.disabled:
             check_not_last_manager(session, person)
         person.role = role
     if team is not UNSET:
@@ -121,7 +118,7 @@ def update_person(
 def check_not_last_manager(session: Session, person: Person) -> None:
     others = session.exec(
         select(Person).where(
-            Person.role == "manager",
+            Person.role == Role.manager.value,
             col(Person.disabled).is_(False),
             Person.name != person.name,
         )
@@ -143,15 +140,6 @@ def authenticate(session: Session, token: str | None) -> Person:
     if person.disabled:
         raise Unauthorized(f"user '{person.name}' is disabled")
     return person
-
-
-def viewer_of(person: Person) -> Viewer:
-    return Viewer(name=person.name, role=person.role, team=person.team)
-
-
-def require_role(person: Person, *roles: str) -> None:
-    if person.role not in roles:
-        raise Forbidden(f"role '{person.role}' may not do this (needs {' or '.join(roles)})")
 
 
 def import_people(session: Session, entries: Iterable[dict[str, Any]]) -> tuple[int, int]:
@@ -177,7 +165,7 @@ def import_people(session: Session, entries: Iterable[dict[str, Any]]) -> tuple[
         _check_role(person.role)
         person.disabled = person.disabled or bool(entry.get("disabled", False))
         was_active_manager = before[0] == "manager" and not before[3] and person.id is not None
-        if was_active_manager and (person.role != "manager" or person.disabled):
+        if was_active_manager and (person.role != Role.manager or person.disabled):
             check_not_last_manager(session, person)
         if person.id is not None and before != (
             person.role,

@@ -67,7 +67,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 @users.command("update")
 def update(
     name: str,
-    role: Annotated[str | None, typer.Option(help="reader|contributor|manager|service")] = None,
+    role: Annotated[str | None, typer.Option(help="|".join(values(Role)))] = None,
     team: Annotated[str | None, typer.Option(help="new team ('' clears it)")] = None,
 ) -> None:
     """Change a person's role and/or team (the last active manager stays one)."""

@@ -11,10 +11,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from api.deps import ContextDep, Contributor, Manager
-from api.routes.documents import visible_document
 from api.schemas.documents import (
     DocumentCreate,
     DocumentFields,
@@ -25,11 +23,10 @@ from api.schemas.documents import (
     StatusChanged,
 )
 from ingest.contributions import Contribution, contribute, read_upload, revise, store_upload
-from kb.access import grants_of, may_change_status
+from kb.access import check_changes, viewer_of, visible_document
 from kb.db import transaction
-from kb.errors import Forbidden, InvalidInput
-from kb.models import Document, Person
-from kb.people import viewer_of
+from kb.errors import InvalidInput
+from kb.models import Person
 from kb.store import SaveResult
 from kb.store import set_status as store_set_status
 from kb.vocabulary import Confidentiality, Kind
@@ -212,11 +209,8 @@ def update_document(
         change_note=body.change_note,
     )
     with transaction(context.engine) as session:
-        document = visible_document(session, ref, person)
-        wanted = contribution.fields.get("status", document.status)
-        if wanted != document.status and not may_change_status(viewer_of(person)):
-            raise Forbidden("only a manager may archive or restore a document (field 'status')")
-        check_access_changes(session, document, contribution.fields, person)
+        document = visible_document(session, ref, viewer_of(person))
+        check_changes(session, viewer_of(person), document, contribution.fields)
         result = revise(
             session,
             context.ingester.budget,
@@ -227,30 +221,6 @@ def update_document(
         )
     make_searchable(context)
     return saved(result)
-
-
-def check_access_changes(
-    session: Session, document: Document, fields: dict[str, Any], person: Person
-) -> None:
-    """Who may see a document (confidentiality, grants, owner) is for its owner or a manager
-    to change, not for everyone who can edit it."""
-    if person.role == "manager" or person.name == document.owner:
-        return
-    assert document.id is not None
-    current = {
-        "confidentiality": document.confidentiality,
-        "owner": document.owner,
-        "grants": sorted(grants_of(session, [document.id]).get(document.id, set())),
-    }
-    for name, value in current.items():
-        if name in fields and _normalised(fields[name]) != _normalised(value):
-            raise Forbidden(
-                f"only the owner ({document.owner or 'none'}) or a manager may change '{name}'"
-            )
-
-
-def _normalised(value: Any) -> Any:
-    return sorted(value) if isinstance(value, list) else value
 
 
 @router.delete("/documents/{ref:path}")
@@ -273,7 +243,7 @@ def restore_document(ref: str, person: Manager, context: ContextDep) -> StatusCh
 
 def _set_status(ref: str, status: str, person: Person, context: ContextDep) -> StatusChanged:
     with transaction(context.engine) as session:
-        document = visible_document(session, ref, person)
+        document = visible_document(session, ref, viewer_of(person))
         changed = store_set_status(session, document, status, actor=person.name)
     make_searchable(context)
     assert document.id is not None

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from sqlmodel import Session, col, select
+from fastapi import APIRouter, Query
+from sqlmodel import col, select
 
-from api.deps import SessionDep, require
+from api.deps import DocumentReader, SessionDep, SuggestedReader
 from api.schemas.documents import (
     DiffPublic,
     DocumentDetail,
@@ -26,73 +26,23 @@ from api.schemas.documents import (
     VersionsPublic,
     metadata_filters,
 )
-from kb.access import can_see, check_service_read, grants_of, version_confidentiality
+from kb.access import (
+    check_service_read,
+    grants_of,
+    may_see,
+    may_see_deleted,
+    readable_version,
+    readable_versions,
+    viewer_of,
+    visible_document,
+)
 from kb.clock import utcnow
-from kb.errors import NotFound
 from kb.events import document_events
-from kb.models import Document, DocumentVersion, Person
-from kb.people import viewer_of
-from kb.store import resolve_document
-from kb.versions import diff_versions, field_changes, get_version, list_versions
+from kb.models import Document, DocumentVersion
+from kb.versions import diff_versions, field_changes, get_version
 from kb.vocabulary import Kind, Language, Status, has_value
 
 router = APIRouter(tags=["documents"])
-
-# Reading documents is for people; a service identity searches, suggests and records reuse,
-# and reads the whole of what it is suggested (kb.access.check_service_read).
-DocumentReader = Annotated[Person, Depends(require("reader", "contributor", "manager"))]
-SuggestedReader = Annotated[Person, Depends(require("reader", "contributor", "manager", "service"))]
-
-
-def visible_document(session: Session, ref: str | int, person: Person) -> Document:
-    """The document `ref` (numeric id or source id) names, if `person` may see it; else 404.
-    Deleted documents are visible to managers only."""
-    missing = NotFound(f"no document with id or source id '{ref}'")
-    try:
-        document = resolve_document(session, ref)
-    except NotFound:
-        raise missing from None
-    if document.status == "deleted" and person.role != "manager":
-        raise missing
-    assert document.id is not None
-    if not may_see(person, document, grants_of(session, [document.id])):
-        raise missing
-    return document
-
-
-def may_see(
-    person: Person,
-    document: Document,
-    grants: dict[int, set[str]],
-    version: DocumentVersion | None = None,
-) -> bool:
-    """Whether `person` may see `document` (or, given, one of its versions)."""
-    level = document.confidentiality
-    if version is not None:
-        level = version_confidentiality(level, version.meta)
-    return can_see(
-        viewer_of(person),
-        confidentiality=level,
-        owner=document.owner,
-        grants=frozenset(grants.get(document.id or -1, ())),
-    )
-
-
-def visible_versions(session: Session, document: Document, person: Person) -> list[DocumentVersion]:
-    """The versions of a visible document that `person` may read: not those written while the
-    document was confidential, unless `person` may see confidential documents of its owner."""
-    assert document.id is not None
-    grants = grants_of(session, [document.id])
-    return [v for v in list_versions(session, document) if may_see(person, document, grants, v)]
-
-
-def visible_version(
-    session: Session, document: Document, number: int, person: Person
-) -> DocumentVersion:
-    version = get_version(session, document, number)
-    if not may_see(person, document, grants_of(session, [document.id or -1]), version):
-        raise NotFound(f"document {document.id} has no version {number}")
-    return version
 
 
 def public(document: Document) -> DocumentPublic:
@@ -147,10 +97,11 @@ def list_documents(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DocumentsPublic:
     """Documents the caller may see, newest first; `total` counts only those."""
+    viewer = viewer_of(person)
     query = select(Document).order_by(col(Document.updated_at).desc(), col(Document.id).desc())
     if status is None:
         query = query.where(Document.status != Status.deleted.value)
-    elif status == Status.deleted and person.role != "manager":
+    elif status == Status.deleted and not may_see_deleted(viewer):
         return DocumentsPublic(total=0, limit=limit, offset=offset, items=[])
     else:
         query = query.where(Document.status == status.value)
@@ -164,7 +115,7 @@ def list_documents(
     found = [
         d
         for d in session.exec(query)
-        if may_see(person, d, grants)
+        if may_see(viewer, d, grants)
         and all(has_value(d.meta, name, [value]) for name, value in wanted.items())
     ]
     return DocumentsPublic(
@@ -179,9 +130,9 @@ def list_documents(
 def get_versions(ref: str, session: SessionDep, person: DocumentReader) -> VersionsPublic:
     """Versions oldest first, each with the fields changed from the one before, and the
     document's other events (reviews, archive, restore, delete, hand-overs)."""
-    document = visible_document(session, ref, person)
+    document = visible_document(session, ref, viewer_of(person))
     assert document.id is not None
-    versions = visible_versions(session, document, person)
+    versions = readable_versions(session, document, viewer_of(person))
     previous = {v.number: v for v in versions}
     return VersionsPublic(
         document_id=document.id,
@@ -199,9 +150,10 @@ def get_versions(ref: str, session: SessionDep, person: DocumentReader) -> Versi
 def get_document_version(
     ref: str, number: int, session: SessionDep, person: SuggestedReader
 ) -> VersionDetail:
-    document = visible_document(session, ref, person)
-    check_service_read(person.role, document)
-    version = visible_version(session, document, number, person)
+    viewer = viewer_of(person)
+    document = visible_document(session, ref, viewer)
+    check_service_read(viewer, document)
+    version = readable_version(session, document, number, viewer)
     return VersionDetail(
         **version_public(version).model_dump(),
         document_id=version.document_id,
@@ -219,12 +171,13 @@ def get_diff(
     to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
 ) -> DiffPublic:
     """Unified diff between two versions (default: the previous and the current one)."""
-    document = visible_document(session, ref, person)
+    document = visible_document(session, ref, viewer_of(person))
     assert document.id is not None
     to_number = to_version or document.current_version
     from_number = from_version or max(to_number - 1, 1)
     before, after = (
-        visible_version(session, document, number, person) for number in (from_number, to_number)
+        readable_version(session, document, number, viewer_of(person))
+        for number in (from_number, to_number)
     )
     diff = diff_versions(session, document, from_number, to_number)
     return DiffPublic(
@@ -240,8 +193,9 @@ def get_diff(
 def get_document(ref: str, session: SessionDep, person: SuggestedReader) -> DocumentDetail:
     """The current version's text and the document's metadata; records when it was viewed.
     A service identity reads proposals and Q&A (what it is suggested) only."""
-    document = visible_document(session, ref, person)
-    check_service_read(person.role, document)
+    viewer = viewer_of(person)
+    document = visible_document(session, ref, viewer)
+    check_service_read(viewer, document)
     version = get_version(session, document, document.current_version)
     document.viewed_at = utcnow()
     session.add(document)

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import ContextDep, CurrentPerson, Manager, Reader, SessionDep
-from api.routes.documents import visible_document
+from api.deps import ContextDep, CurrentPerson, Manager, Searcher, SessionDep
 from api.schemas.governance import HandoverCreate, ReviewCreate
+from kb.access import viewer_of, visible_document
 from kb.contributions import contributions, parse_day
 from kb.freshness import (
     archive_candidates,
@@ -19,7 +19,6 @@ from kb.freshness import (
     status_counts,
 )
 from kb.handover import hand_over
-from kb.people import viewer_of
 from kb.review import review_document
 
 router = APIRouter(tags=["governance"])
@@ -28,7 +27,7 @@ router = APIRouter(tags=["governance"])
 @router.get("/contributions")
 def get_contributions(
     session: SessionDep,
-    person: Reader,
+    person: Searcher,
     since: str | None = None,
     until: str | None = None,
     group_by: str = "person",
@@ -94,7 +93,7 @@ def post_review(
     body: ReviewCreate | None = None,
 ) -> dict[str, Any]:
     """Mark a document verified without a new version (its owner or a manager)."""
-    document = visible_document(session, ref, person)
+    document = visible_document(session, ref, viewer_of(person))
     review = review_document(
         session,
         document,

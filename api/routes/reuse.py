@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ContextDep, ServiceOrManager
-from api.routes.documents import visible_document
+from api.deps import ContextDep, Reporter
 from api.schemas.governance import BidPublic, OutcomeCreate, ReuseCreate, ReusePublic
+from kb.access import viewer_of, visible_document
 from kb.db import transaction
 from kb.errors import InvalidInput, NotFound
 from kb.reuse import document_of_chunk, record_outcome, record_reuse
@@ -16,14 +16,14 @@ router = APIRouter(tags=["reuse"])
 
 
 @router.post("/reuse", status_code=201)
-def create_reuse(body: ReuseCreate, person: ServiceOrManager, context: ContextDep) -> ReusePublic:
+def create_reuse(body: ReuseCreate, person: Reporter, context: ContextDep) -> ReusePublic:
     """Record that a chunk (or a document version) went into a proposal. `user` is the person
     in the proposal tool (default: the caller)."""
     with transaction(context.engine) as session:
         if body.chunk_id is not None:
             try:  # a chunk of a document the caller may not see is as missing as none
                 document = visible_document(
-                    session, document_of_chunk(session, body.chunk_id).id or 0, person
+                    session, document_of_chunk(session, body.chunk_id).id or 0, viewer_of(person)
                 )
             except NotFound:
                 raise NotFound(f"no chunk with id {body.chunk_id}") from None
@@ -36,7 +36,7 @@ def create_reuse(body: ReuseCreate, person: ServiceOrManager, context: ContextDe
                 )
         else:
             assert body.document_id is not None
-            document = visible_document(session, body.document_id, person)
+            document = visible_document(session, body.document_id, viewer_of(person))
         reuse = record_reuse(
             session,
             document,
@@ -53,9 +53,7 @@ def create_reuse(body: ReuseCreate, person: ServiceOrManager, context: ContextDe
 
 
 @router.post("/bids/{ref}/outcome")
-def set_outcome(
-    ref: str, body: OutcomeCreate, person: ServiceOrManager, context: ContextDep
-) -> BidPublic:
+def set_outcome(ref: str, body: OutcomeCreate, person: Reporter, context: ContextDep) -> BidPublic:
     """Record (or correct) a bid's outcome: won, lost, withdrawn or pending."""
     with transaction(context.engine) as session:
         bid = record_outcome(session, ref, body.outcome, recorded_by=person.name)

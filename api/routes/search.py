@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ContextDep, Reader
+from api.deps import ContextDep, Searcher
 from api.schemas.search import SearchRequest, SearchResults
-from kb.people import viewer_of
+from kb.access import viewer_of
 
 router = APIRouter(tags=["search"])
 
 
 @router.post("/search")
-def search(body: SearchRequest, person: Reader, context: ContextDep) -> SearchResults:
+def search(body: SearchRequest, person: Searcher, context: ContextDep) -> SearchResults:
     """Ranked documents (best chunk of each) for a query; `filters` as in `kb search`
     (kind, product, competitor, customer, industry, tag, owner, language, updated_after, ...)."""
     hits = context.search.search(

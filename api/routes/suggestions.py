@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ContextDep, Reader, SessionDep
+from api.deps import ContextDep, Searcher, SessionDep
 from api.schemas.search import SuggestionPublic, SuggestionRequest, SuggestionsPublic
+from kb.access import viewer_of
 from kb.clock import utcnow
-from kb.people import viewer_of
 from search.suggest import SuggestionQuery, suggest
 
 router = APIRouter(tags=["suggestions"])
@@ -15,7 +15,7 @@ router = APIRouter(tags=["suggestions"])
 
 @router.post("/suggestions")
 def suggestions(
-    body: SuggestionRequest, person: Reader, session: SessionDep, context: ContextDep
+    body: SuggestionRequest, person: Searcher, session: SessionDep, context: ContextDep
 ) -> SuggestionsPublic:
     """Best first: similar content, preferring fresh, reviewed content from won bids and
     content that fits the given customer, industry, products, competitor and section type."""
