@@ -20,9 +20,10 @@ from api.routes import (
     users,
 )
 from api.web import install_web
+from kb import __version__
 from kb.config import Settings
 
-VERSION = "0.1.0"
+VERSION = __version__  # from the package metadata (pyproject.toml)
 
 
 def create_app(settings: Settings | None = None, context: Context | None = None) -> FastAPI:

@@ -6,23 +6,14 @@ import sys
 
 import typer
 
+from api.commands import documents, governance, index, people, serve  # noqa: F401 (registers)
+from api.commands.root import app
 from kb.errors import KBError
 
-app = typer.Typer(
-    name="kb",
-    help="Knowledge base for presales teams: ingest, search, serve, audit.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-
-
-def _register() -> None:
-    from api.commands import documents, governance, index, people, serve  # noqa: F401
+__all__ = ["app", "main"]
 
 
 def main(argv: list[str] | None = None) -> None:
-    _register()
     try:
         app(args=argv)
     except KBError as exc:

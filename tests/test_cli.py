@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import _register, app, main
+from api.cli import app, main
 from api.commands import context as command_context
 from kb.config import Settings
 from search.embedder import SentenceTransformerEmbedder
@@ -25,7 +25,6 @@ def kb(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder
 ) -> Iterator[CliRunner]:
     """A runner whose commands use a fresh data folder and the session's model."""
-    _register()
     monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
     command_context.context.cache_clear()
     ctx = make_context(Settings(), embedder)

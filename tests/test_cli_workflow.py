@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 import api.commands
-from api.cli import _register, app, main
+from api.cli import app, main
 from api.commands import context as command_context
 from kb.config import Settings
 from search.embedder import SentenceTransformerEmbedder
@@ -30,7 +30,6 @@ def kb(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder
 ) -> Iterator[CliRunner]:
     """A runner whose commands (every module in api.commands) use a fresh data folder."""
-    _register()
     monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
     ctx = make_context(Settings(), embedder)
     for info in pkgutil.iter_modules(api.commands.__path__):

@@ -47,3 +47,85 @@ def test_imports_flow_one_way(package: str) -> None:
         if imported_packages(path) & FORBIDDEN[package]
     }
     assert offenders == {}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {
+    module_name(p): p
+    for package in FORBIDDEN | {"api": set()}
+    for p in (ROOT / package).rglob("*.py")
+}
+
+
+def _runtime_nodes(tree: ast.Module) -> list[ast.AST]:
+    """The nodes of a module, without what sits under `if TYPE_CHECKING:` (typing only)."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped.update(id(child) for part in node.body for child in ast.walk(part))
+    return [node for node in ast.walk(tree) if id(node) not in skipped]
+
+
+def imported_modules(name: str) -> set[str]:
+    """The project modules `name` imports at run time (at the top or inside functions)."""
+    path = MODULES[name]
+    found: set[str] = set()
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in MODULES)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            base = node.module
+            if node.level:
+                package = name.split(".")[: -node.level if path.name != "__init__.py" else None]
+                base = ".".join([*package, node.module])
+            for alias in node.names:
+                full = f"{base}.{alias.name}"
+                found.add(full if full in MODULES else base)
+    return (found & MODULES.keys()) - {name}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for other in graph[module]:
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_import_graph_has_no_cycles() -> None:
+    assert cycles({name: imported_modules(name) for name in MODULES}) == []
+
+
+def test_route_modules_do_not_import_each_other() -> None:
+    """Code two routes share lives in a module that is not a route (api.deps, api.writes, kb)."""
+    routes = {name for name in MODULES if ".routes." in name}
+    offenders = {name: sorted(imported_modules(name) & routes) for name in sorted(routes)}
+    assert {name: found for name, found in offenders.items() if found} == {}

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
-from api.cli import app
 from api.commands.context import context
 from api.commands.output import print_json, print_table
+from api.commands.root import app
 from kb.db import transaction
 from kb.events import document_events
 from kb.models import Event

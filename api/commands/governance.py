@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from api.cli import app
 from api.commands.context import context
 from api.commands.output import print_csv, print_json, print_table
+from api.commands.root import app
 from kb.contributions import METRICS, contributions, parse_day
 from kb.db import transaction
 from kb.freshness import (

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from api.cli import app
 from api.commands.context import context
 from api.commands.output import print_json
+from api.commands.root import app
 from kb.errors import InvalidInput
 from kb.vocabulary import Mode, values
 from search.catalog import FILTER_NAMES

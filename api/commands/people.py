@@ -9,9 +9,9 @@ import typer
 import yaml
 from sqlmodel import Session
 
-from api.cli import app
 from api.commands.context import context
 from api.commands.output import print_json, print_table
+from api.commands.root import app
 from kb.db import transaction
 from kb.errors import InvalidInput
 from kb.people import (

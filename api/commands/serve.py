@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from api.cli import app
 from api.commands.context import context
+from api.commands.root import app
 
 
 @app.command()

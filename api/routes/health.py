@@ -8,14 +8,13 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from api.deps import ContextDep
+from kb import __version__
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
 def health(context: ContextDep) -> dict[str, Any]:
-    from api.app import VERSION
-
     try:
         with context.engine.connect() as connection:
             connection.execute(text("select 1"))
@@ -29,5 +28,5 @@ def health(context: ContextDep) -> dict[str, Any]:
         "index_size": len(indexes.keyword),
         "vector_count": len(indexes.vector),
         "model": context.embedder.model_id,
-        "version": VERSION,
+        "version": __version__,
     }
