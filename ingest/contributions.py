@@ -28,8 +28,6 @@ from kb.versions import get_version
 
 SOURCE_PREFIX = "api"
 SLUG_CHARS = 48
-# Version meta keys that are bookkeeping, not fields a contributor writes.
-VERSION_ONLY_KEYS = ("_owner", "_status")
 
 
 @dataclass
@@ -156,9 +154,9 @@ def _revised_fields(
 
 def current_fields(document: Document, version: DocumentVersion) -> dict[str, Any]:
     """The fields a version was made from, as a contributor would write them."""
-    fields = {k: v for k, v in version.meta.items() if k not in VERSION_ONLY_KEYS}
+    fields = dict(version.meta)
     fields["title"] = version.title
-    fields["owner"] = version.meta.get("_owner")
+    fields["owner"] = version.owner
     fields["status"] = document.status if document.status != "deleted" else "active"
     return fields
 

@@ -15,6 +15,7 @@ from kb import models  # noqa: F401  (registers the tables)
 from kb.config import Settings
 from kb.errors import ConfigurationError
 from kb.sections import assign_section_types
+from kb.versions import move_bookkeeping_to_columns
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -50,10 +51,11 @@ def _add_missing_columns(engine: Engine) -> None:
 
 
 def _backfill(engine: Engine) -> None:
-    """Derived columns that rows stored by an earlier kb lack (section types of proposal
-    chunks)."""
+    """Columns that rows stored by an earlier kb lack: section types of proposal chunks, the
+    owner and status of versions (once kept in their metadata)."""
     with transaction(engine) as session:
         assign_section_types(session)
+        move_bookkeeping_to_columns(session)
 
 
 def _add_column(engine: Engine, table: str, column: Any) -> None:

@@ -65,6 +65,10 @@ class DocumentVersion(SQLModel, table=True):
     title: str
     text: str = Field(sa_column=Column(Text, nullable=False))
     meta: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Who was declared the owner, and the status written, in this version (the document's own
+    # owner can differ: a hand-over changes it without a new version).
+    owner: str | None = None
+    status: str | None = None
     author: str | None = None
     change_note: str | None = None
     created_at: NaiveDatetime = Field(default_factory=utcnow)

@@ -188,7 +188,7 @@ def _add_version(
     now: datetime,
 ) -> SaveResult:
     number = document.current_version + 1
-    declared_owner_changed = current.meta.get("_owner") != draft.owner
+    declared_owner_changed = current.owner != draft.owner
     was_deleted = document.status == "deleted"
     _apply_draft(document, draft, now)
     if declared_owner_changed:
@@ -247,12 +247,12 @@ def _write_version(
         text=draft.text,
         meta={
             **draft.meta,
-            "_owner": draft.owner,
-            "_status": draft.status,
             "kind": draft.kind,
             "confidentiality": draft.confidentiality,
             "language": draft.language,
         },
+        owner=draft.owner,
+        status=draft.status,
         author=author,
         change_note=change_note,
         created_at=now,

@@ -6,6 +6,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Text, cast, or_
 from sqlmodel import Session, col, select
 
 from kb.errors import NotFound
@@ -63,8 +64,27 @@ def _diffable(version: DocumentVersion) -> str:
     return f"# {version.title}\n\n{version.text}\n"
 
 
-# Version meta keys that are bookkeeping: shown under the field they stand for.
-BOOKKEEPING_FIELDS = {"_owner": "owner", "_status": "status"}
+# Meta keys an earlier kb kept a version's owner and status under (now columns).
+BOOKKEEPING_KEYS = {"_owner": "owner", "_status": "status"}
+
+
+def move_bookkeeping_to_columns(session: Session) -> int:
+    """Versions stored by an earlier kb kept their owner and status in `meta` (`_owner`,
+    `_status`): move them into the columns, in place. Returns how many versions changed."""
+    meta_text = cast(DocumentVersion.meta, Text)
+    matches = [meta_text.like(f'%"\\{key}"%', escape="\\") for key in BOOKKEEPING_KEYS]
+    changed = 0
+    for version in session.exec(select(DocumentVersion).where(or_(*matches))):
+        if not BOOKKEEPING_KEYS.keys() & version.meta.keys():
+            continue
+        meta = dict(version.meta)
+        for key, column in BOOKKEEPING_KEYS.items():
+            if key in meta:
+                setattr(version, column, meta.pop(key))
+        version.meta = meta
+        session.add(version)
+        changed += 1
+    return changed
 
 
 @dataclass(frozen=True)
@@ -120,7 +140,7 @@ def field_changes(before: DocumentVersion | None, after: DocumentVersion) -> lis
 def _fields(version: DocumentVersion | None) -> dict[str, Any]:
     if version is None:
         return {}
-    found = {BOOKKEEPING_FIELDS.get(k, k): v for k, v in version.meta.items()}
+    found = {**version.meta, "owner": version.owner, "status": version.status}
     found["title"] = version.title
     return {k: v for k, v in found.items() if v not in (None, "", [])}
 

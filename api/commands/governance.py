@@ -11,8 +11,14 @@ import typer
 from sqlmodel import Session
 
 from api.commands.context import context
-from api.commands.output import print_csv, print_json, print_table
+from api.commands.output import print_csv, print_model, print_table
 from api.commands.root import app
+from api.schemas.governance import (
+    ContributionsPublic,
+    FreshnessAuditPublic,
+    HandoverPublic,
+    ReviewPublic,
+)
 from kb.contributions import METRICS, contributions, parse_day
 from kb.db import transaction
 from kb.freshness import (
@@ -20,6 +26,8 @@ from kb.freshness import (
     archive_candidates,
     audit_freshness,
     audit_time,
+    freshness_of,
+    owner_is_active,
     status_counts,
 )
 from kb.handover import hand_over
@@ -62,7 +70,7 @@ def contributions_(
         rows = contributions(session, since=start, until=end, group_by=group_by)
     columns = [group_by, *(["team"] if group_by == "person" else []), *METRICS]
     if as_json:
-        print_json({"since": start, "until": end, "group_by": group_by, "rows": rows})
+        print_model(ContributionsPublic.of(start, end, group_by, rows), exclude_unset=True)
     elif as_csv:
         print_csv(rows, columns)
     else:
@@ -114,7 +122,7 @@ def audit(
             )
     data = [row.as_dict() for row in rows]
     if as_json:
-        print_json({"now": now.isoformat(), "counts": status_counts(rows), "documents": data})
+        print_model(FreshnessAuditPublic.of(now, rows))
     elif as_csv:
         print_csv(data, AUDIT_COLUMNS)
     else:
@@ -143,11 +151,19 @@ def review(
     as_json: JsonFlag = False,
 ) -> None:
     """Mark a document verified (no new version): its freshness clock starts again."""
-    with transaction(context().engine) as session:
+    ctx = context()
+    with transaction(ctx.engine) as session:
         document = resolve_document(session, ref)
         result = review_document(session, document, actor=as_, viewer=None, note=note)
+        owner_active = owner_is_active(session, document.owner)
     if as_json:
-        print_json(result.as_dict())
+        freshness = freshness_of(
+            document,
+            now=result.reviewed_at,
+            owner_active=owner_active,
+            due_soon_days=ctx.settings.due_soon_days,
+        )
+        print_model(ReviewPublic.of(result, freshness))
     else:
         typer.echo(
             f"reviewed {result.source_id} (id {result.document_id}, v{result.version}) "
@@ -169,7 +185,7 @@ def handover(
     with transaction(context().engine) as session:
         result = hand_over(session, name, to, actor=as_, disable=disable)
     if as_json:
-        print_json(result.as_dict())
+        print_model(HandoverPublic.of(result))
         return
     typer.echo(
         f"handed {len(result.documents)} documents from {name} to {to}"

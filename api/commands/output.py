@@ -9,12 +9,18 @@ from collections.abc import Sequence
 from typing import Any
 
 import typer
+from pydantic import BaseModel
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def print_model(model: BaseModel, *, exclude_unset: bool = False) -> None:
+    """A response model exactly as the API sends it (`--json` prints the API's shapes)."""
+    print_json(model.model_dump(mode="json", by_alias=True, exclude_unset=exclude_unset))
 
 
 def print_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:

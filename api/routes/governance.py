@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from api.deps import ContextDep, CurrentPerson, Manager, Searcher, SessionDep
-from api.schemas.governance import HandoverCreate, ReviewCreate
+from api.schemas.governance import (
+    ContributionsPublic,
+    FreshnessAuditPublic,
+    HandoverCreate,
+    HandoverPublic,
+    ReviewCreate,
+    ReviewPublic,
+)
 from kb.access import viewer_of, visible_document
 from kb.contributions import contributions, parse_day
+from kb.db import transaction
 from kb.freshness import (
     archive_candidates,
     audit_freshness,
     audit_time,
     freshness_of,
     owner_is_active,
-    status_counts,
 )
 from kb.handover import hand_over
 from kb.review import review_document
@@ -24,21 +29,21 @@ from kb.review import review_document
 router = APIRouter(tags=["governance"])
 
 
-@router.get("/contributions")
+@router.get("/contributions", response_model_exclude_unset=True)
 def get_contributions(
     session: SessionDep,
     person: Searcher,
     since: str | None = None,
     until: str | None = None,
     group_by: str = "person",
-) -> dict[str, Any]:
+) -> ContributionsPublic:
     """Contributions per person, team or kind; `since` and `until` are whole days (YYYY-MM-DD),
     both included."""
     start, end = parse_day(since, "since"), parse_day(until, "until")
     rows = contributions(
         session, since=start, until=end, group_by=group_by, viewer=viewer_of(person)
     )
-    return {"since": start, "until": end, "group_by": group_by, "rows": rows}
+    return ContributionsPublic.of(start, end, group_by, rows)
 
 
 @router.get("/audit/freshness")
@@ -52,7 +57,7 @@ def get_freshness_audit(
     status: str | None = None,
     document_status: str = "active",
     as_of: str | None = None,
-) -> dict[str, Any]:
+) -> FreshnessAuditPublic:
     """Every audited document's freshness, worst first (managers); `as_of` (YYYY-MM-DD)
     audits as of the start of that day instead of now."""
     now = audit_time(parse_day(as_of, "as_of"))
@@ -67,55 +72,51 @@ def get_freshness_audit(
         document_status=document_status,
         due_soon_days=context.settings.due_soon_days,
     )
-    return {
-        "now": now.isoformat(),
-        "counts": status_counts(rows),
-        "documents": [row.as_dict() for row in rows],
-    }
+    return FreshnessAuditPublic.of(now, rows)
 
 
 @router.get("/audit/archive-candidates")
 def get_archive_candidates(
     session: SessionDep, person: Manager, as_of: str | None = None
-) -> dict[str, Any]:
+) -> FreshnessAuditPublic:
     """Documents unverified, unused and unread for more than two review intervals (managers)."""
     now = audit_time(parse_day(as_of, "as_of"))
     rows = archive_candidates(session, now=now, viewer=viewer_of(person))
-    return {"now": now.isoformat(), "documents": [row.as_dict() for row in rows]}
+    return FreshnessAuditPublic.of(now, rows)
 
 
 @router.post("/documents/{ref:path}/review")
 def post_review(
     ref: str,
-    session: SessionDep,
     context: ContextDep,
     person: CurrentPerson,
     body: ReviewCreate | None = None,
-) -> dict[str, Any]:
+) -> ReviewPublic:
     """Mark a document verified without a new version (its owner or a manager)."""
-    document = visible_document(session, ref, viewer_of(person))
-    review = review_document(
-        session,
-        document,
-        actor=person.name,
-        viewer=viewer_of(person),
-        note=body.note if body else None,
-    )
-    session.commit()
+    with transaction(context.engine) as session:
+        document = visible_document(session, ref, viewer_of(person))
+        review = review_document(
+            session,
+            document,
+            actor=person.name,
+            viewer=viewer_of(person),
+            note=body.note if body else None,
+        )
+        owner_active = owner_is_active(session, document.owner)
     freshness = freshness_of(
         document,
         now=review.reviewed_at,
-        owner_active=owner_is_active(session, document.owner),
+        owner_active=owner_active,
         due_soon_days=context.settings.due_soon_days,
     )
-    return {**review.as_dict(), "freshness": freshness.as_dict()}
+    return ReviewPublic.of(review, freshness)
 
 
 @router.post("/people/{name}/handover")
 def post_handover(
-    name: str, body: HandoverCreate, session: SessionDep, person: Manager
-) -> dict[str, Any]:
+    name: str, body: HandoverCreate, person: Manager, context: ContextDep
+) -> HandoverPublic:
     """Give all of a leaver's documents to a successor, optionally disabling the leaver."""
-    result = hand_over(session, name, body.to, actor=person.name, disable=body.disable)
-    session.commit()
-    return result.as_dict()
+    with transaction(context.engine) as session:
+        result = hand_over(session, name, body.to, actor=person.name, disable=body.disable)
+    return HandoverPublic.of(result)

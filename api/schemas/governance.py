@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from api.schemas.base import Request
-from kb.review import MAX_NOTE_CHARS
+from kb.freshness import AuditRow, Freshness, status_counts
+from kb.handover import Handover
+from kb.review import MAX_NOTE_CHARS, Review
 from kb.vocabulary import Outcome, Role
 
 
@@ -96,3 +99,106 @@ class ReviewCreate(Request):
 class HandoverCreate(Request):
     to: str = Field(..., min_length=1, description="the successor's user name")
     disable: StrictBool = Field(False, description="also disable the leaver")
+
+
+class ContributionRow(BaseModel):
+    """One person's, team's or kind's activity: the row carries the key it is grouped by
+    (`person`, with that person's `team`; `team`; or `kind`) and the counts."""
+
+    person: str | None = None
+    team: str | None = None
+    kind: str | None = None
+    documents_created: int
+    versions_written: int
+    reviews: int
+    competitor_intel_added: int
+    reused_by_others: int
+    reused_in_won_bids: int
+
+
+class ContributionsPublic(BaseModel):
+    since: date | None
+    until: date | None
+    group_by: str
+    rows: list[ContributionRow]
+
+    @classmethod
+    def of(
+        cls, since: date | None, until: date | None, group_by: str, rows: list[dict[str, Any]]
+    ) -> ContributionsPublic:
+        """Rows keep only their own keys: dump with `exclude_unset`."""
+        return cls(
+            since=since,
+            until=until,
+            group_by=group_by,
+            rows=[ContributionRow(**row) for row in rows],
+        )
+
+
+class FreshnessDetail(BaseModel):
+    status: str = Field(description="fresh, due_soon, stale or unowned")
+    score: int = Field(description="0-100")
+    interval_days: int | None = Field(description="review interval; null: never goes stale")
+    last_verified: datetime
+    due_at: datetime | None
+    days_overdue: int
+
+
+class AuditRowPublic(FreshnessDetail):
+    """A document in an audit, with its freshness."""
+
+    document_id: int
+    source_id: str
+    title: str
+    kind: str
+    owner: str | None
+    team: str | None = Field(description="the owner's team")
+    document_status: str
+
+
+class FreshnessAuditPublic(BaseModel):
+    now: datetime = Field(description="the moment audited")
+    counts: dict[str, int] = Field(description="documents per freshness status")
+    documents: list[AuditRowPublic]
+
+    @classmethod
+    def of(cls, now: datetime, rows: list[AuditRow]) -> FreshnessAuditPublic:
+        return cls(
+            now=now,
+            counts=status_counts(rows),
+            documents=[AuditRowPublic(**row.as_dict()) for row in rows],
+        )
+
+
+class ReviewPublic(BaseModel):
+    document_id: int
+    source_id: str
+    version: int
+    reviewed_at: datetime
+    reviewed_by: str | None
+    note: str | None
+    freshness: FreshnessDetail
+
+    @classmethod
+    def of(cls, review: Review, freshness: Freshness) -> ReviewPublic:
+        return cls(**review.as_dict(), freshness=FreshnessDetail(**freshness.as_dict()))
+
+
+class HandedOverDocument(BaseModel):
+    id: int
+    source_id: str
+    title: str
+
+
+class HandoverPublic(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    leaver: str = Field(alias="from")
+    to: str
+    count: int
+    documents: list[HandedOverDocument]
+    disabled: bool
+
+    @classmethod
+    def of(cls, handover: Handover) -> HandoverPublic:
+        return cls(**handover.as_dict())

@@ -14,6 +14,7 @@ from kb.access import (
     Action,
     Viewer,
     check_changes,
+    check_service_read,
     check_permitted,
     may_change_access,
     may_change_status,
@@ -68,6 +69,9 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
             grants=["zhao", "team:north"],
         )
         save(session, "gone", "Old.")
+        save(
+            session, "proposal", "Our offer.", kind="proposal", customer="江北银行", industry="金融"
+        )
         save(session, "reclassified", "First.", confidentiality="confidential")
         save(session, "reclassified", "Second.", confidentiality="internal")
         set_status(session, visible_document(session, "gone", None), "deleted", actor="mia")
@@ -111,6 +115,19 @@ def changes(engine: Engine, fields: dict[str, Any]) -> Callable[[Viewer | None],
     return check
 
 
+def reads_whole(engine: Engine, ref: str) -> Callable[[Viewer | None], bool]:
+    def check(viewer: Viewer | None) -> bool:
+        with Session(engine) as session:
+            document = visible_document(session, ref, None)
+            try:
+                check_service_read(viewer, document)
+            except Forbidden:
+                return False
+            return True
+
+    return check
+
+
 def open_document(engine: Engine) -> Any:
     with Session(engine) as session:
         return visible_document(session, "open", None)
@@ -127,6 +144,8 @@ RULES: dict[str, tuple[Callable[[Engine], Callable[[Viewer | None], bool]], froz
         reads_first_version,
         allowed("operator", "manager", "owner"),
     ),
+    "reads a whole product note": (lambda e: reads_whole(e, "open"), ALL - {"service"}),
+    "reads a whole proposal": (lambda e: reads_whole(e, "proposal"), ALL),
     "may see deleted documents": (lambda e: may_see_deleted, allowed("operator", "manager")),
     "changes the status": (lambda e: may_change_status, allowed("operator", "manager")),
     "archives in an update": (
@@ -167,11 +186,12 @@ def test_access_matrix(engine: Engine, rule: str, viewer_name: str) -> None:
     assert make_check(engine)(VIEWERS[viewer_name]) == (viewer_name in expected)
 
 
+SUGGESTED = Action.read_suggested  # a document route open to services for what they are suggested
 ROLE_ACTIONS = {
-    "reader": {Action.search, Action.read},
-    "contributor": {Action.search, Action.read, Action.write},
+    "reader": {Action.search, Action.read, SUGGESTED},
+    "contributor": {Action.search, Action.read, SUGGESTED, Action.write},
     "manager": set(Action),
-    "service": {Action.search, Action.report},  # searches and reports reuse, reads no document
+    "service": {Action.search, SUGGESTED, Action.report},  # reads no other document route
 }
 
 

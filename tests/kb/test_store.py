@@ -172,3 +172,43 @@ def test_a_database_from_before_a_new_column_gains_it_and_keeps_its_rows(
             assert resolve_document(session, "ci-acme").source_hash is None
     finally:
         engine.dispose()
+
+
+def test_an_earlier_store_s_version_owner_and_status_move_from_metadata_to_columns(
+    settings: Settings,
+) -> None:
+    """kb once kept a version's owner and status as `_owner` / `_status` in its metadata:
+    opening such a store moves them into the columns, and updates compare with them."""
+    engine = make_engine(settings)
+    with transaction(engine) as session:
+        save_draft(session, draft("Acme cut prices."), [], author="li.na")
+        version = session.exec(select(DocumentVersion)).one()
+        version.meta = {**version.meta, "_owner": "li.na", "_status": "active"}
+        session.add(version)
+    with engine.begin() as connection:
+        for column in ("owner", "status"):
+            connection.execute(text(f'ALTER TABLE "documentversion" DROP COLUMN "{column}"'))
+    engine.dispose()
+    engine = make_engine(settings)
+    try:
+        with Session(engine) as session:
+            version = session.exec(select(DocumentVersion)).one()
+            assert (version.owner, version.status) == ("li.na", "active")
+            assert "_owner" not in version.meta and "_status" not in version.meta
+            assert version.meta["competitor"] == "Acme"
+        with transaction(engine) as session:  # the same owner again is no change of owner
+            document = resolve_document(session, "ci-acme")
+            document.owner = "wang"  # handed over since, without a new version
+            session.add(document)
+        with transaction(engine) as session:
+            save_draft(session, draft("Acme cut prices again."), [], author="li.na")
+        with Session(engine) as session:
+            assert resolve_document(session, "ci-acme").owner == "wang"
+            assert [
+                v.owner for v in list_versions(session, resolve_document(session, "ci-acme"))
+            ] == [
+                "li.na",
+                "li.na",
+            ]
+    finally:
+        engine.dispose()
