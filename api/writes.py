@@ -4,16 +4,35 @@ the search indexes in step, describe what was saved, warn about near-duplicates.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from api.context import Context
 from api.schemas.documents import DocumentSaved, NearDuplicate
+from ingest.preparation import PreparedDocument
 from kb.access import viewer_of
 from kb.models import Person
-from kb.store import SaveResult
-from search.duplicates import near_duplicates
+from kb.store import HEADING_SEPARATOR, SaveResult
+from search.duplicates import near_duplicates, unsaved_near_duplicates
 
 logger = logging.getLogger(__name__)
 NEAR_DUPLICATE_CHECK_MAX = 20
+
+
+def similar_before_saving(
+    context: Context, prepared: PreparedDocument, person: Person
+) -> list[dict[str, Any]]:
+    """Documents `person` may see that are very like `prepared`, before it is saved."""
+    sections = [
+        (c.embedding_text, f"{HEADING_SEPARATOR.join(c.heading_path)}\n{c.text}")
+        for c in prepared.chunks
+    ]
+    return unsaved_near_duplicates(
+        context.indexes,
+        sections,
+        language=prepared.draft.language,
+        threshold=context.settings.near_duplicate_threshold,
+        viewer=viewer_of(person),
+    )
 
 
 def saved(result: SaveResult) -> DocumentSaved:

@@ -121,12 +121,12 @@ def may_see_deleted(viewer: Viewer | None) -> bool:
 
 def check_service_read(viewer: Viewer | None, document: Document) -> None:
     """A service identity may read the documents it is suggested, no others (Forbidden)."""
-    if viewer is not None and viewer.role == Role.service:
-        if document.kind not in SERVICE_READABLE_KINDS:
-            raise Forbidden(
-                f"a service identity reads only {' and '.join(SERVICE_READABLE_KINDS)} documents "
-                f"(what it is suggested); document {document.id} is a {document.kind}"
-            )
+    is_service = viewer is not None and viewer.role == Role.service
+    if is_service and document.kind not in SERVICE_READABLE_KINDS:
+        raise Forbidden(
+            f"a service identity reads only {' and '.join(SERVICE_READABLE_KINDS)} documents "
+            f"(what it is suggested); document {document.id} is a {document.kind}"
+        )
 
 
 def may_change_access(viewer: Viewer | None, document: Document) -> bool:

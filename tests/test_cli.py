@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from api.cli import app, main
 from api.commands import context as command_context
+from api.schemas.documents import DocumentDetail, VersionsPublic
 from kb.config import Settings
 from search.embedder import SentenceTransformerEmbedder
 from tests.conftest import CONTENT, make_context
@@ -60,7 +61,11 @@ def test_ingest_search_history_diff(kb: CliRunner, tmp_path: Path) -> None:
         code, out, _ = run(kb, *args)
         assert code == 0 and bool(json.loads(out)["results"]) is found
     history = json.loads(run(kb, "history", "note-1", "--json")[1])
-    assert [v["version"] for v in history["versions"]] == [1, 2]
+    assert [v["number"] for v in history["versions"]] == [1, 2]
+    # --json prints the API's shapes: what GET /documents/{ref}/versions and /{ref} return
+    assert VersionsPublic.model_validate(history).source_id == "note-1"
+    shown = json.loads(run(kb, "show", "note-1", "--json")[1])
+    assert DocumentDetail.model_validate(shown).version == 2
     code, out, _ = run(kb, "diff", "note-1", "1", "2")
     assert code == 0 and "+DataHub streams change data from Oracle and MySQL." in out
 

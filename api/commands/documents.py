@@ -10,8 +10,9 @@ import typer
 from sqlmodel import Session
 
 from api.commands.context import context
-from api.commands.output import print_json, print_table
+from api.commands.output import print_json, print_model, print_table
 from api.commands.root import app
+from api.schemas.documents import DiffPublic, DocumentDetail, VersionDetail, VersionsPublic
 from kb.db import transaction
 from kb.events import document_events
 from kb.models import Event
@@ -74,7 +75,8 @@ def history(
         versions = list_versions(session, document)
         changes = [field_changes(versions[i - 1], v) if i else [] for i, v in enumerate(versions)]
         assert document.id is not None
-        events = [_event_row(e) for e in document_events(session, document.id)]
+        event_rows = document_events(session, document.id)
+        events = [_event_row(e) for e in event_rows]
     rows = [
         {
             "version": v.number,
@@ -88,15 +90,7 @@ def history(
         for v, found in zip(versions, changes, strict=True)
     ]
     if as_json:
-        print_json(
-            {
-                "document_id": document.id,
-                "source_id": document.source_id,
-                "current_version": document.current_version,
-                "versions": rows,
-                "events": events,
-            }
-        )
+        print_model(VersionsPublic.of(document, versions, event_rows))
         return
     typer.echo(f"{document.source_id} (id {document.id}, status {document.status})")
     for row, found in zip(rows, changes, strict=True):
@@ -138,15 +132,7 @@ def diff(
         before, after = get_version(session, document, v1), get_version(session, document, v2)
         changes = field_changes(before, after)
     if as_json:
-        print_json(
-            {
-                "document_id": document.id,
-                "from_version": v1,
-                "to_version": v2,
-                "changes": [c.as_dict() for c in changes],
-                "diff": text,
-            }
-        )
+        print_model(DiffPublic.of(document, before, after, text))
         return
     for change in changes:
         typer.echo(change.describe())
@@ -180,19 +166,8 @@ def show(
         document = resolve_document(session, ref)
         found = get_version(session, document, version or document.current_version)
     if as_json:
-        print_json(
-            {
-                "id": document.id,
-                "source_id": document.source_id,
-                "kind": document.kind,
-                "version": found.number,
-                "title": found.title,
-                "owner": document.owner,
-                "status": document.status,
-                "metadata": document.meta,
-                "text": found.text,
-            }
-        )
+        shown = VersionDetail.of(found) if version else DocumentDetail.of_version(document, found)
+        print_model(shown)
     else:
         typer.echo(f"# {found.title}  (v{found.number}, {document.kind}, owner {document.owner})")
         typer.echo(found.text)

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from api.commands.context import context
-from api.commands.output import print_json
+from api.commands.output import print_json, print_model
 from api.commands.root import app
+from api.schemas.search import SearchResults
 from kb.errors import InvalidInput
 from kb.vocabulary import Mode, values
 from search.catalog import FILTER_NAMES
@@ -51,7 +52,7 @@ def search(
         query, top_k=top_k, mode=mode, filters=parse_filters(filter_ or []), history=history
     )
     if as_json:
-        print_json({"results": [hit.as_dict() for hit in hits]})
+        print_model(SearchResults(results=hits))
         return
     if not hits:
         typer.echo("no results")

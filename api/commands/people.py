@@ -10,8 +10,9 @@ import yaml
 from sqlmodel import Session
 
 from api.commands.context import context
-from api.commands.output import print_json, print_table
+from api.commands.output import print_model, print_table
 from api.commands.root import app
+from api.schemas.governance import UserPublic, UsersPublic
 from kb.db import transaction
 from kb.errors import InvalidInput
 from kb.people import (
@@ -48,19 +49,11 @@ def add(
 def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List people."""
     with Session(context().engine) as session:
-        rows = [
-            {
-                "name": p.name,
-                "role": p.role,
-                "team": p.team,
-                "disabled": p.disabled,
-                "display_name": p.display_name,
-            }
-            for p in list_people(session)
-        ]
+        people = UsersPublic(items=[UserPublic.of(p) for p in list_people(session)])
     if as_json:
-        print_json({"people": rows})
+        print_model(people)
     else:
+        rows = [p.model_dump() for p in people.items]
         print_table(rows, ["name", "role", "team", "disabled", "display_name"])
 
 

@@ -12,17 +12,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import col, select
 
-from api.deps import DocumentReader, SessionDep, SuggestedReader
+from api.deps import ContextDep, DocumentReader, SessionDep, SuggestedReader
 from api.schemas.documents import (
     DiffPublic,
     DocumentDetail,
     DocumentPublic,
     DocumentsPublic,
-    EventPublic,
-    FieldChangePublic,
     MetadataFilters,
     VersionDetail,
-    VersionPublic,
     VersionsPublic,
     metadata_filters,
 )
@@ -37,49 +34,13 @@ from kb.access import (
     visible_document,
 )
 from kb.clock import utcnow
+from kb.db import transaction
 from kb.events import document_events
-from kb.models import Document, DocumentVersion
-from kb.versions import diff_versions, field_changes, get_version
+from kb.models import Document
+from kb.versions import diff_versions, get_version
 from kb.vocabulary import Kind, Language, Status, has_value
 
 router = APIRouter(tags=["documents"])
-
-
-def public(document: Document) -> DocumentPublic:
-    assert document.id is not None
-    return DocumentPublic(
-        id=document.id,
-        source_id=document.source_id,
-        kind=document.kind,
-        title=document.title,
-        language=document.language,
-        owner=document.owner,
-        status=document.status,
-        confidentiality=document.confidentiality,
-        version=document.current_version,
-        metadata=document.meta,
-        created_at=document.created_at,
-        updated_at=document.updated_at,
-        content_date=document.content_date,
-        reviewed_at=document.reviewed_at,
-        viewed_at=document.viewed_at,
-    )
-
-
-def version_public(
-    version: DocumentVersion, previous: DocumentVersion | None = None
-) -> VersionPublic:
-    """A version; with `previous`, the fields changed since it (none for a first version)."""
-    changes = field_changes(previous, version) if previous is not None else []
-    return VersionPublic(
-        number=version.number,
-        title=version.title,
-        author=version.author,
-        change_note=version.change_note,
-        created_at=version.created_at,
-        content_hash=version.content_hash,
-        changes=[FieldChangePublic(**c.as_dict()) for c in changes],
-    )
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -122,7 +83,7 @@ def list_documents(
         total=len(found),
         limit=limit,
         offset=offset,
-        items=[public(d) for d in found[offset : offset + limit]],
+        items=[DocumentPublic.of(d) for d in found[offset : offset + limit]],
     )
 
 
@@ -133,17 +94,7 @@ def get_versions(ref: str, session: SessionDep, person: DocumentReader) -> Versi
     document = visible_document(session, ref, viewer_of(person))
     assert document.id is not None
     versions = readable_versions(session, document, viewer_of(person))
-    previous = {v.number: v for v in versions}
-    return VersionsPublic(
-        document_id=document.id,
-        source_id=document.source_id,
-        current_version=document.current_version,
-        versions=[version_public(v, previous.get(v.number - 1)) for v in versions],
-        events=[
-            EventPublic.model_validate(e, from_attributes=True)
-            for e in document_events(session, document.id)
-        ],
-    )
+    return VersionsPublic.of(document, versions, document_events(session, document.id))
 
 
 @router.get("/documents/{ref:path}/versions/{number}")
@@ -154,12 +105,7 @@ def get_document_version(
     document = visible_document(session, ref, viewer)
     check_service_read(viewer, document)
     version = readable_version(session, document, number, viewer)
-    return VersionDetail(
-        **version_public(version).model_dump(),
-        document_id=version.document_id,
-        text=version.text,
-        metadata=version.meta,
-    )
+    return VersionDetail.of(version)
 
 
 @router.get("/documents/{ref:path}/diff")
@@ -180,32 +126,18 @@ def get_diff(
         for number in (from_number, to_number)
     )
     diff = diff_versions(session, document, from_number, to_number)
-    return DiffPublic(
-        document_id=document.id,
-        from_version=from_number,
-        to_version=to_number,
-        changes=[FieldChangePublic(**c.as_dict()) for c in field_changes(before, after)],
-        diff=diff,
-    )
+    return DiffPublic.of(document, before, after, diff)
 
 
 @router.get("/documents/{ref:path}")
-def get_document(ref: str, session: SessionDep, person: SuggestedReader) -> DocumentDetail:
+def get_document(ref: str, context: ContextDep, person: SuggestedReader) -> DocumentDetail:
     """The current version's text and the document's metadata; records when it was viewed.
     A service identity reads proposals and Q&A (what it is suggested) only."""
     viewer = viewer_of(person)
-    document = visible_document(session, ref, viewer)
-    check_service_read(viewer, document)
-    version = get_version(session, document, document.current_version)
-    document.viewed_at = utcnow()
-    session.add(document)
-    session.commit()
-    return DocumentDetail(
-        **public(document).model_dump(),
-        text=version.text,
-        author=version.author,
-        change_note=version.change_note,
-    )
-
-
-# -- writing --------------------------------------------------------------------------------
+    with transaction(context.engine) as session:
+        document = visible_document(session, ref, viewer)
+        check_service_read(viewer, document)
+        version = get_version(session, document, document.current_version)
+        document.viewed_at = utcnow()
+        session.add(document)
+    return DocumentDetail.of_version(document, version)

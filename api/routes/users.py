@@ -14,21 +14,9 @@ from api.schemas.governance import (
     UserUpdate,
 )
 from kb.db import transaction
-from kb.models import Person
 from kb.people import UNSET, add_person, issue_token, list_people, set_disabled, update_person
 
 router = APIRouter(tags=["users"])
-
-
-def user_public(person: Person) -> UserPublic:
-    return UserPublic(
-        name=person.name,
-        role=person.role,
-        team=person.team,
-        display_name=person.display_name,
-        disabled=person.disabled,
-        created_at=person.created_at,
-    )
 
 
 @router.post("/users", status_code=201)
@@ -38,12 +26,12 @@ def create_user(body: UserCreate, _manager: Manager, context: ContextDep) -> Use
         person, token = add_person(
             session, body.name, role=body.role, team=body.team, display_name=body.display_name
         )
-    return UserCreated(**user_public(person).model_dump(), token=token)
+    return UserCreated(**UserPublic.of(person).model_dump(), token=token)
 
 
 @router.get("/users")
 def get_users(_manager: Manager, session: SessionDep) -> UsersPublic:
-    return UsersPublic(items=[user_public(p) for p in list_people(session)])
+    return UsersPublic(items=[UserPublic.of(p) for p in list_people(session)])
 
 
 @router.post("/users/{name}/disable")
@@ -51,7 +39,7 @@ def disable_user(name: str, _manager: Manager, context: ContextDep) -> UserPubli
     """Disable a person: their token stops working with the next request."""
     with transaction(context.engine) as session:
         person = set_disabled(session, name, True)
-    return user_public(person)
+    return UserPublic.of(person)
 
 
 @router.post("/users/me/token")
@@ -73,4 +61,4 @@ def patch_user(name: str, body: UserUpdate, _manager: Manager, context: ContextD
             role=body.role if "role" in given else None,
             team=body.team if "team" in given else UNSET,
         )
-    return user_public(person)
+    return UserPublic.of(person)

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Self
 
-from pydantic import BaseModel, Field, StrictFloat, StrictInt, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    create_model,
+    model_validator,
+)
 
 from api.schemas.base import MAX_TEXT_CHARS, Request
 from kb.documents import MAX_REVIEW_INTERVAL_DAYS
+from kb.models import Document, DocumentVersion, Event
+from kb.versions import field_changes
 from kb.vocabulary import (
     FIELDS_BY_FILTER,
     METADATA_FIELDS,
@@ -139,6 +149,8 @@ class DocumentUploaded(BaseModel):
 
 
 class DocumentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     source_id: str
     kind: str
@@ -155,11 +167,35 @@ class DocumentPublic(BaseModel):
     reviewed_at: datetime | None
     viewed_at: datetime | None
 
+    @classmethod
+    def of(cls, document: Document) -> Self:
+        return cls.model_validate(_document_fields(document))
+
+
+def _document_fields(document: Document) -> dict[str, Any]:
+    return {
+        **document.model_dump(exclude={"meta", "current_version"}),
+        "version": document.current_version,
+        "metadata": document.meta,
+    }
+
 
 class DocumentDetail(DocumentPublic):
     text: str
     author: str | None
     change_note: str | None
+
+    @classmethod
+    def of_version(cls, document: Document, version: DocumentVersion) -> DocumentDetail:
+        """The document with the text of its `version` (the current one, as a rule)."""
+        return cls.model_validate(
+            {
+                **_document_fields(document),
+                "text": version.text,
+                "author": version.author,
+                "change_note": version.change_note,
+            }
+        )
 
 
 class DocumentsPublic(BaseModel):
@@ -191,6 +227,17 @@ class VersionPublic(BaseModel):
         default_factory=list, description="fields changed from the version before"
     )
 
+    @classmethod
+    def of(cls, version: DocumentVersion, previous: DocumentVersion | None = None) -> Self:
+        """A version; with `previous`, the fields changed since it (none for a first one)."""
+        changes = field_changes(previous, version) if previous is not None else []
+        return cls.model_validate(
+            {
+                **version.model_dump(exclude={"meta"}),
+                "changes": [c.as_dict() for c in changes],
+            }
+        )
+
 
 class EventPublic(BaseModel):
     """Something that happened to a document besides a new version: a review, an archive,
@@ -208,6 +255,17 @@ class VersionDetail(VersionPublic):
     text: str
     metadata: dict[str, Any]
 
+    @classmethod
+    def of(cls, version: DocumentVersion, previous: DocumentVersion | None = None) -> Self:
+        return cls.model_validate(
+            {
+                **VersionPublic.of(version, previous).model_dump(),
+                "document_id": version.document_id,
+                "text": version.text,
+                "metadata": version.meta,
+            }
+        )
+
 
 class VersionsPublic(BaseModel):
     document_id: int
@@ -215,6 +273,21 @@ class VersionsPublic(BaseModel):
     current_version: int
     versions: list[VersionPublic]
     events: list[EventPublic] = Field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls, document: Document, versions: list[DocumentVersion], events: list[Event]
+    ) -> VersionsPublic:
+        """`versions` oldest first, each with the fields changed from the one before."""
+        assert document.id is not None
+        previous = {v.number: v for v in versions}
+        return cls(
+            document_id=document.id,
+            source_id=document.source_id,
+            current_version=document.current_version,
+            versions=[VersionPublic.of(v, previous.get(v.number - 1)) for v in versions],
+            events=[EventPublic.model_validate(e, from_attributes=True) for e in events],
+        )
 
 
 class DiffPublic(BaseModel):
@@ -225,6 +298,19 @@ class DiffPublic(BaseModel):
         default_factory=list, description="fields that differ (tags added and removed, ...)"
     )
     diff: str = Field(description="unified diff of the title and text")
+
+    @classmethod
+    def of(
+        cls, document: Document, before: DocumentVersion, after: DocumentVersion, diff: str
+    ) -> DiffPublic:
+        assert document.id is not None
+        return cls(
+            document_id=document.id,
+            from_version=before.number,
+            to_version=after.number,
+            changes=[FieldChangePublic(**c.as_dict()) for c in field_changes(before, after)],
+            diff=diff,
+        )
 
 
 class StatusChanged(BaseModel):

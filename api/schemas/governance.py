@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_
 from api.schemas.base import Request
 from kb.freshness import AuditRow, Freshness, status_counts
 from kb.handover import Handover
+from kb.models import Person
 from kb.review import MAX_NOTE_CHARS, Review
 from kb.vocabulary import Outcome, Role
 
@@ -81,6 +82,10 @@ class UserPublic(BaseModel):
     display_name: str | None
     disabled: bool
     created_at: datetime
+
+    @classmethod
+    def of(cls, person: Person) -> UserPublic:
+        return cls.model_validate(person.model_dump())
 
 
 class UserCreated(UserPublic):

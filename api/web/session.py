@@ -14,15 +14,14 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 
 from api.deps import SessionDep
+from kb.access import Action, check_permitted
 from kb.config import Settings
 from kb.credentials import credential_stamp
 from kb.errors import Forbidden, TooManyAttempts
 from kb.models import Person
-from kb.people import require_role
 
 SESSION_COOKIE = "kb_session"
 KEY_FILE = "session.key"
-PAGE_ROLES = ("reader", "contributor", "manager")
 
 
 class SignInRequired(Exception):
@@ -78,24 +77,34 @@ def signed_in_person(request: Request, session: SessionDep) -> Person | None:
     return person
 
 
+async def form_of(request: Request) -> dict[str, str]:
+    """The posted form as text, after the CSRF check."""
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    verify_csrf(request, values.get("csrf", ""))
+    return values
+
+
+FormValues = Annotated[dict[str, str], Depends(form_of)]
 OptionalPerson = Annotated[Person | None, Depends(signed_in_person)]
 
 
-def page_role(*roles: str):  # type: ignore[no-untyped-def]
-    """A dependency for pages: signed in (else a redirect to sign in) with one of `roles`."""
+def page_permitted(action: Action):  # type: ignore[no-untyped-def]
+    """A dependency for pages: signed in (else a redirect to sign in) as someone kb.access
+    permits `action`."""
 
     def check(person: OptionalPerson) -> Person:
         if person is None:
             raise SignInRequired()
-        require_role(person, *roles)
+        check_permitted(person.role, action)
         return person
 
     return check
 
 
-PageReader = Annotated[Person, Depends(page_role(*PAGE_ROLES))]
-PageContributor = Annotated[Person, Depends(page_role("contributor", "manager"))]
-PageManager = Annotated[Person, Depends(page_role("manager"))]
+PageReader = Annotated[Person, Depends(page_permitted(Action.read))]
+PageContributor = Annotated[Person, Depends(page_permitted(Action.write))]
+PageManager = Annotated[Person, Depends(page_permitted(Action.manage))]
 
 
 def csrf_token(request: Request) -> str:

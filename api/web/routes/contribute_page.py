@@ -3,15 +3,13 @@ near-duplicates before saving, and nothing typed is lost on an error or a confli
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ContextDep, SessionDep
-from api.routes.document_writes import check_access_changes, make_searchable
-from api.routes.documents import visible_document
 from api.schemas.documents import DocumentCreate, DocumentUpdate
 from api.web.forms import (
     ALL_FIELDS,
@@ -22,48 +20,19 @@ from api.web.forms import (
     request_fields,
 )
 from api.web.pages import page_router, redirect, render
-from api.web.session import PageContributor, verify_csrf
+from api.web.session import FormValues, PageContributor
+from api.writes import make_searchable, similar_before_saving
 from ingest.contributions import Contribution, contribute, prepare_contribution, revise
-from ingest.preparation import PreparedDocument
+from kb.access import check_changes, viewer_of, visible_document
 from kb.db import transaction
 from kb.documents import ROW_FIELDS
 from kb.errors import InvalidInput, KBError, VersionConflict
-from kb.people import viewer_of
-from kb.store import HEADING_SEPARATOR
 from kb.versions import get_version
 from kb.vocabulary import Kind
 from kb.vocabulary import values as choices
-from search.duplicates import unsaved_near_duplicates
 
 router = page_router()
 NAMES = ("title", "text", "change_note", *ALL_FIELDS)
-
-
-async def form_of(request: Request) -> dict[str, str]:
-    """The posted form as text, after the CSRF check."""
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    verify_csrf(request, values.get("csrf", ""))
-    return values
-
-
-FormValues = Annotated[dict[str, str], Depends(form_of)]
-
-
-def similar_before_saving(
-    context: ContextDep, prepared: PreparedDocument, person: Any
-) -> list[dict[str, Any]]:
-    sections = [
-        (c.embedding_text, f"{HEADING_SEPARATOR.join(c.heading_path)}\n{c.text}")
-        for c in prepared.chunks
-    ]
-    return unsaved_near_duplicates(
-        context.indexes,
-        sections,
-        language=prepared.draft.language,
-        threshold=context.settings.near_duplicate_threshold,
-        viewer=viewer_of(person),
-    )
 
 
 @router.get("/contribute", response_class=HTMLResponse)
@@ -156,7 +125,7 @@ def _save_new(
 def edit_page(
     request: Request, document_id: int, person: PageContributor, session: SessionDep
 ) -> HTMLResponse:
-    document = visible_document(session, document_id, person)
+    document = visible_document(session, document_id, viewer_of(person))
     version = get_version(session, document, document.current_version)
     values = _current_values(document, version)
     return render(request, "edit.html", **_edit_page(document, values, {}, None, []))
@@ -197,7 +166,7 @@ def edit_submit(
     values: FormValues,
 ) -> Response:
     with transaction(context.engine) as session:
-        document = visible_document(session, document_id, person)
+        document = visible_document(session, document_id, viewer_of(person))
         current = get_version(session, document, document.current_version)
         before = _current_values(document, current)
     changed = _changed_fields(values, before, document.kind)
@@ -219,8 +188,8 @@ def edit_submit(
     )
     try:
         with transaction(context.engine) as session:
-            document = visible_document(session, document_id, person)
-            check_access_changes(session, document, contribution.fields, person)
+            document = visible_document(session, document_id, viewer_of(person))
+            check_changes(session, viewer_of(person), document, contribution.fields)
             result = revise(
                 session,
                 context.ingester.budget,
@@ -267,7 +236,7 @@ def _conflict_page(
     """Someone saved first: show their text beside this person's, keep everything typed, and
     let the next save build on the current version."""
     with transaction(context.engine) as session:
-        document = visible_document(session, document_id, person)
+        document = visible_document(session, document_id, viewer_of(person))
         current = get_version(session, document, document.current_version)
     kept = {**values, "base_version": str(exc.current_version)}
     page = _edit_page(document, kept, {}, current, [])

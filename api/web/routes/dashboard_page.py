@@ -16,11 +16,10 @@ from api.web.charts import stacked_bars
 from api.web.messages import translator
 from api.web.pages import language_of, page_router, render
 from api.web.session import PageManager
-from kb.access import hidden_documents
+from kb.access import hidden_documents, viewer_of
 from kb.clock import utcnow
 from kb.contributions import contributions
 from kb.freshness import FRESHNESS_STATUSES, AuditRow, audit_freshness, status_counts
-from kb.people import viewer_of
 from kb.reuse import reuse_by_field
 
 router = page_router()

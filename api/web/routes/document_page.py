@@ -9,17 +9,24 @@ from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import ContextDep, SessionDep
-from api.routes.document_writes import make_searchable
-from api.routes.documents import visible_document, visible_version, visible_versions
 from api.web.diff_view import field_changes, side_by_side
 from api.web.pages import page_router, redirect, render
 from api.web.session import CsrfChecked, PageManager, PageReader
-from kb.access import may_change_status, may_review
+from api.writes import make_searchable
+from kb.access import (
+    Action,
+    may_change_status,
+    may_review,
+    permits,
+    readable_version,
+    readable_versions,
+    viewer_of,
+    visible_document,
+)
 from kb.clock import utcnow
 from kb.db import transaction
 from kb.errors import Forbidden, InvalidInput
 from kb.freshness import freshness_of, owner_is_active
-from kb.people import viewer_of
 from kb.reuse import reuses_of
 from kb.review import review_document
 from kb.store import set_status
@@ -37,9 +44,9 @@ def document_page(
     session: SessionDep,
     context: ContextDep,
 ) -> HTMLResponse:
-    document = visible_document(session, document_id, person)
+    document = visible_document(session, document_id, viewer_of(person))
     version = get_version(session, document, document.current_version)
-    versions = visible_versions(session, document, person)
+    versions = readable_versions(session, document, viewer_of(person))
     freshness = freshness_of(
         document,
         now=utcnow(),
@@ -59,7 +66,7 @@ def document_page(
         freshness=freshness,
         reuses=reuses,
         may_review=may_review(viewer_of(person), owner=document.owner),
-        may_edit=person.role in ("contributor", "manager"),
+        may_edit=permits(person.role, Action.write),
         may_change_status=may_change_status(viewer_of(person)),
     )
 
@@ -73,18 +80,18 @@ def diff_page(
     from_version: Annotated[int | None, Query(alias="from", ge=1)] = None,
     to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
 ) -> HTMLResponse:
-    document = visible_document(session, document_id, person)
+    document = visible_document(session, document_id, viewer_of(person))
     to_number = to_version or document.current_version
     from_number = from_version or max(to_number - 1, 1)
-    before = visible_version(session, document, from_number, person)
-    after = visible_version(session, document, to_number, person)
+    before = readable_version(session, document, from_number, viewer_of(person))
+    after = readable_version(session, document, to_number, viewer_of(person))
     return render(
         request,
         "diff.html",
         document=document,
         before=before,
         after=after,
-        versions=visible_versions(session, document, person),
+        versions=readable_versions(session, document, viewer_of(person)),
         rows=side_by_side(before.text, after.text),
         fields=field_changes(before, after),
     )
@@ -98,7 +105,7 @@ def verify(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     with transaction(context.engine) as session:
-        document = visible_document(session, document_id, person)
+        document = visible_document(session, document_id, viewer_of(person))
         review_document(session, document, actor=person.name, viewer=viewer_of(person), note=note)
     return redirect(f"/doc/{document_id}")
 
@@ -115,7 +122,7 @@ def change_status(
     if not may_change_status(viewer_of(person)):
         raise Forbidden("only a manager may archive, restore or delete a document")
     with transaction(context.engine) as session:
-        document = visible_document(session, document_id, person)
+        document = visible_document(session, document_id, viewer_of(person))
         set_status(session, document, STATUS_ACTIONS[action], actor=person.name)
     make_searchable(context)
     return redirect(f"/doc/{document_id}")

@@ -12,14 +12,12 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from api.deps import ContextDep, SessionDep
-from api.routes.documents import visible_document
 from api.web.pages import page_router, render
-from api.web.routes.contribute_page import form_of
-from api.web.session import PageReader
+from api.web.session import PageReader, form_of
+from kb.access import viewer_of, visible_document
 from kb.clock import utcnow
 from kb.errors import InvalidInput, NotFound
 from kb.models import Person
-from kb.people import viewer_of
 from kb.sections import SECTION_TYPES
 from kb.units import Unit, unit_for_ref
 from search.suggest import Suggestion, SuggestionQuery, suggest
@@ -113,7 +111,7 @@ def collected_units(session: Session, items: list[str], person: Person) -> list[
     for ref in items:
         try:
             unit = unit_for_ref(session, ref)
-            visible_document(session, unit.document.id or 0, person)
+            visible_document(session, unit.document.id or 0, viewer_of(person))
         except NotFound:
             continue
         found.append(unit)

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import ContextDep, SessionDep
 from api.web.pages import page_router, render
-from api.web.routes.contribute_page import form_of
-from api.web.session import CsrfChecked, PageManager
+from api.web.session import CsrfChecked, PageManager, form_of
+from kb.access import may_own
 from kb.db import transaction
 from kb.errors import InvalidInput, KBError
 from kb.handover import hand_over, owned_documents
@@ -74,7 +74,7 @@ def handover_page(
 ) -> HTMLResponse:
     """The preview: what a hand-over of `leaver` would move, and to whom."""
     people = list_people(session, include_disabled=False)
-    successors = [p for p in people if p.role in ("contributor", "manager") and p.name != leaver]
+    successors = [p for p in people if may_own(p) and p.name != leaver]
     documents = owned_documents(session, leaver) if leaver else []
     return render(
         request,

@@ -15,10 +15,10 @@ from sqlmodel import Session, col, select
 from api.deps import ContextDep, SessionDep
 from api.web.pages import page_router, render
 from api.web.session import PageReader
+from kb.access import viewer_of
 from kb.clock import utcnow
 from kb.freshness import freshness_of
 from kb.models import Document, Person
-from kb.people import viewer_of
 from kb.vocabulary import Mode, field_values
 from kb.vocabulary import values as choices
 from search.catalog import DocEntry

@@ -15,16 +15,15 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ContextDep
-from api.routes.document_writes import NEAR_DUPLICATE_CHECK_MAX, make_searchable
 from api.schemas.documents import DocumentFields
 from api.web.forms import field_errors, place_message, request_fields
 from api.web.pages import page_router, redirect, render
-from api.web.routes.contribute_page import similar_before_saving
 from api.web.session import PageContributor, verify_csrf
+from api.writes import NEAR_DUPLICATE_CHECK_MAX, make_searchable, similar_before_saving
 from ingest.contributions import read_upload, store_upload
+from kb.access import viewer_of
 from kb.db import transaction
 from kb.errors import InvalidInput, KBError
-from kb.people import viewer_of
 from kb.vocabulary import Confidentiality, Kind
 from kb.vocabulary import values as choices
 
