@@ -28,56 +28,65 @@ def stacked_bars(
             'preserveAspectRatio="xMinYMin meet" aria-label="{t}"><title>{t}</title>'
         ).format(w=width, h=height, t=title)
     ]
-    for row, (label, counts) in enumerate(rows):
-        y = row * BAR_HEIGHT
+    for number, (label, counts) in enumerate(rows):
+        parts.append(_bar(number * BAR_HEIGHT, label, counts, series, series_labels, largest))
+    parts.append(_legend(len(rows) * BAR_HEIGHT + 20, series, series_labels))
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
+def _bar(
+    y: int,
+    label: str,
+    counts: dict[str, int],
+    series: Sequence[str],
+    series_labels: dict[str, str],
+    largest: int,
+) -> Markup:
+    parts = [
+        Markup('<text class="label" x="{x}" y="{y}" text-anchor="end">{label}</text>').format(
+            x=LABEL_WIDTH - 6, y=y + 15, label=label or "—"
+        )
+    ]
+    x = float(LABEL_WIDTH)
+    for name in series:
+        count = counts.get(name, 0)
+        if not count:
+            continue
+        span = BAR_WIDTH * count / largest
         parts.append(
-            Markup('<text class="label" x="{x}" y="{y}" text-anchor="end">{label}</text>').format(
-                x=LABEL_WIDTH - 6, y=y + 15, label=label or "—"
+            Markup(
+                '<rect class="s-{n}" x="{x:.1f}" y="{y}" width="{w:.1f}" height="{h}">'
+                "<title>{label}: {s} {c}</title></rect>"
+            ).format(
+                n=name,
+                x=x,
+                y=y + 3,
+                w=span,
+                h=BAR_HEIGHT - 6,
+                label=label,
+                s=series_labels.get(name, name),
+                c=count,
             )
         )
-        x = float(LABEL_WIDTH)
-        for name in series:
-            count = counts.get(name, 0)
-            if not count:
-                continue
-            span = BAR_WIDTH * count / largest
-            parts.append(
-                Markup(
-                    '<rect class="s-{n}" x="{x:.1f}" y="{y}" width="{w:.1f}" height="{h}">'
-                    "<title>{label}: {s} {c}</title></rect>"
-                ).format(
-                    n=name,
-                    x=x,
-                    y=y + 3,
-                    w=span,
-                    h=BAR_HEIGHT - 6,
-                    label=label,
-                    s=series_labels.get(name, name),
-                    c=count,
-                )
-            )
-            x += span
-        parts.append(
-            Markup('<text class="total" x="{x:.1f}" y="{y}">{n}</text>').format(
-                x=x + 4, y=y + 15, n=sum(counts.values())
-            )
+        x += span
+    parts.append(
+        Markup('<text class="total" x="{x:.1f}" y="{y}">{n}</text>').format(
+            x=x + 4, y=y + 15, n=sum(counts.values())
         )
-    legend_y = len(rows) * BAR_HEIGHT + 20
+    )
+    return Markup("").join(parts)
+
+
+def _legend(y: int, series: Sequence[str], series_labels: dict[str, str]) -> Markup:
+    parts = []
     x = float(LABEL_WIDTH)
     for name in series:
         parts.append(
             Markup(
                 '<rect class="s-{n}" x="{x:.1f}" y="{y}" width="10" height="10"></rect>'
                 '<text class="legend" x="{tx:.1f}" y="{ty}">{label}</text>'
-            ).format(
-                n=name,
-                x=x,
-                y=legend_y - 9,
-                tx=x + 14,
-                ty=legend_y,
-                label=series_labels.get(name, name),
-            )
+            ).format(n=name, x=x, y=y - 9, tx=x + 14, ty=y, label=series_labels.get(name, name))
         )
         x += 90
-    parts.append(Markup("</svg>"))
     return Markup("").join(parts)

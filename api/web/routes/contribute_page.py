@@ -27,6 +27,7 @@ from kb.access import check_changes, viewer_of, visible_document
 from kb.db import transaction
 from kb.documents import ROW_FIELDS
 from kb.errors import InvalidInput, KBError, VersionConflict
+from kb.store import SaveResult
 from kb.versions import get_version
 from kb.vocabulary import Kind
 from kb.vocabulary import values as choices
@@ -179,25 +180,8 @@ def edit_submit(
         return render(
             request, "edit.html", status=422, **_edit_page(document, values, errors, None, [])
         )
-    contribution = Contribution(
-        fields=update.model_dump(
-            exclude_unset=True, exclude={"text", "change_note", "base_version"}
-        ),
-        text=update.text,
-        change_note=update.change_note,
-    )
     try:
-        with transaction(context.engine) as session:
-            document = visible_document(session, document_id, viewer_of(person))
-            check_changes(session, viewer_of(person), document, contribution.fields)
-            result = revise(
-                session,
-                context.ingester.budget,
-                document,
-                contribution,
-                base_version=update.base_version,
-                author=person.name,
-            )
+        result = _save_revision(context, document_id, person, update)
     except VersionConflict as exc:
         return _conflict_page(request, document_id, person, context, values, exc)
     except KBError as exc:
@@ -205,6 +189,30 @@ def edit_submit(
         return render(request, "edit.html", status=exc.status, **page)
     make_searchable(context)
     return redirect(f"/doc/{result.document.id}")
+
+
+def _save_revision(
+    context: ContextDep, document_id: int, person: Any, update: DocumentUpdate
+) -> SaveResult:
+    """A new version from the person's edit, checked as PUT /documents/{id} checks it."""
+    contribution = Contribution(
+        fields=update.model_dump(
+            exclude_unset=True, exclude={"text", "change_note", "base_version"}
+        ),
+        text=update.text,
+        change_note=update.change_note,
+    )
+    with transaction(context.engine) as session:
+        document = visible_document(session, document_id, viewer_of(person))
+        check_changes(session, viewer_of(person), document, contribution.fields)
+        return revise(
+            session,
+            context.ingester.budget,
+            document,
+            contribution,
+            base_version=update.base_version,
+            author=person.name,
+        )
 
 
 def _changed_fields(values: dict[str, str], before: dict[str, str], kind: str) -> dict[str, Any]:

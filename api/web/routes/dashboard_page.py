@@ -79,15 +79,17 @@ def month_starts(today: date, count: int) -> list[date]:
 
 
 def monthly_contributions(session: Session, viewer: Any) -> dict[str, Any]:
-    """Versions written per person and per team in each of the last MONTHS months."""
+    """Versions written per person and per team (the person's team, as kb.contributions
+    groups them) in each of the last MONTHS months."""
     starts = month_starts(utcnow().date(), MONTHS)
     table: dict[str, dict[str, dict[str, int]]] = {"person": {}, "team": {}}
     for start in starts:
         end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        for group in ("person", "team"):
-            for row in contributions(
-                session, since=start, until=end, group_by=group, viewer=viewer
-            ):
-                name = row[group] or "—"
-                table[group].setdefault(name, {})[start.isoformat()[:7]] = row["versions_written"]
+        month = start.isoformat()[:7]
+        rows = contributions(session, since=start, until=end, group_by="person", viewer=viewer)
+        for row in rows:
+            person_cells = table["person"].setdefault(row["person"] or "—", {})
+            person_cells[month] = row["versions_written"]
+            team_cells = table["team"].setdefault(row["team"] or "—", {})
+            team_cells[month] = team_cells.get(month, 0) + row["versions_written"]
     return {"months": [s.isoformat()[:7] for s in starts], "table": table}

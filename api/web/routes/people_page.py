@@ -3,6 +3,7 @@ that can split a leaver's documents between successors. Managers only."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated
 
 from fastapi import Depends, Form, Request
@@ -20,6 +21,7 @@ from kb.vocabulary import Role
 from kb.vocabulary import values as choices
 
 router = page_router()
+LISTED = 200  # documents listed one by one in the preview (the rest go by kind)
 
 
 def _people_page(
@@ -83,6 +85,8 @@ def handover_page(
         people=list_people(session),
         successors=successors,
         documents=documents,
+        listed=documents[:LISTED],
+        kinds=Counter(d.kind for d in documents),
         result=None,
     )
 
@@ -99,12 +103,15 @@ def handover_commit(
     context: ContextDep,
     values: Annotated[dict[str, str], Depends(handover_form)],
 ) -> Response:
-    """Each document goes to the successor chosen for it (`to_ID`), else to `to`."""
+    """Each document goes to the successor chosen for it (`to_ID`), else the one chosen for
+    its kind (`to_kind_KIND`), else `to`."""
     leaver = values.get("leaver", "")
     default = values.get("to", "")
     split: dict[str, list[int]] = {}
     for document in owned_documents(session, leaver):
-        chosen = values.get(f"to_{document.id}") or default
+        chosen = (
+            values.get(f"to_{document.id}") or values.get(f"to_kind_{document.kind}") or default
+        )
         if chosen and document.id is not None:
             split.setdefault(chosen, []).append(document.id)
     if not split:

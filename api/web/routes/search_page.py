@@ -22,7 +22,7 @@ from kb.models import Document, Person
 from kb.vocabulary import Mode, field_values
 from kb.vocabulary import values as choices
 from search.catalog import DocEntry
-from search.service import SearchHit
+from search.service import Ranking, SearchHit
 
 router = page_router()
 PAGE_SIZE = 10
@@ -105,17 +105,7 @@ def search_page(
         return render(
             request, "search.html", form=form, groups=[], facets={}, total=0, modes=choices(Mode)
         )
-    filters = {k: v for k, v in form.chosen.items() if k in (*SEARCH_FACETS, *DATE_FIELDS)}
-    if form.chosen.get("language"):
-        filters["language"] = form.chosen["language"]
-    ranking = context.search.rank(
-        form.q,
-        top_k=WINDOW,
-        mode=form.mode,
-        filters=filters,
-        viewer=viewer_of(person),
-        history=form.history,
-    )
+    ranking = rank(context, form, person)
     entries = [entry for _, _, entry in ranking.results]
     statuses = freshness_statuses(session, {e.id for e in entries}, context)
     facets = facet_counts(entries, statuses)
@@ -136,6 +126,20 @@ def search_page(
         pages=(len(order) + PAGE_SIZE - 1) // PAGE_SIZE,
         window=WINDOW,
         modes=choices(Mode),
+    )
+
+
+def rank(context: ContextDep, form: SearchForm, person: Person) -> Ranking:
+    """The best WINDOW results for the form's query and filters (freshness is not a search
+    filter: the page applies it to the ranking)."""
+    wanted = (*SEARCH_FACETS, "language", *DATE_FIELDS)
+    return context.search.rank(
+        form.q,
+        top_k=WINDOW,
+        mode=form.mode,
+        filters={k: v for k, v in form.chosen.items() if k in wanted},
+        viewer=viewer_of(person),
+        history=form.history,
     )
 
 

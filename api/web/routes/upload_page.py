@@ -24,6 +24,7 @@ from ingest.contributions import read_upload, store_upload
 from kb.access import viewer_of
 from kb.db import transaction
 from kb.errors import InvalidInput, KBError
+from kb.store import SaveResult
 from kb.vocabulary import Confidentiality, Kind
 from kb.vocabulary import values as choices
 
@@ -92,14 +93,7 @@ def upload_submit(
         if similar:
             kept = {**values, "kept": stash.keep(data, filename), "filename": filename}
             return render(request, "upload.html", **_page(kept, {}, similar))
-        with transaction(context.engine) as session:
-            results = store_upload(
-                session,
-                prepared,
-                author=person.name,
-                change_note=values.get("change_note") or None,
-                viewer=viewer_of(person),
-            )
+        results = _store(context, prepared, person, values.get("change_note") or None)
     except KBError as exc:
         errors = place_message(exc.message, ("title", "kind", "owner", *UPLOAD_FIELDS))
         return render(request, "upload.html", status=exc.status, **_page(values, errors, []))
@@ -107,6 +101,15 @@ def upload_submit(
     if len(results) == 1:
         return redirect(f"/doc/{results[0].document.id}")
     return redirect("/?" + "q=" + filename)
+
+
+def _store(
+    context: ContextDep, prepared: list[Any], person: Any, change_note: str | None
+) -> list[SaveResult]:
+    with transaction(context.engine) as session:
+        return store_upload(
+            session, prepared, author=person.name, change_note=change_note, viewer=viewer_of(person)
+        )
 
 
 def _overrides(values: dict[str, str]) -> dict[str, Any]:
