@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from api.web.markdown import highlight, render_markdown
 from api.web.messages import DEFAULT_LANGUAGE, LANGUAGES, translator
 from api.web.session import SignInRequired, csrf_token
+from kb.access import Action, permits
 from kb.errors import InvalidInput, KBError
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -48,10 +49,12 @@ def language_of(request: Request) -> str:
 
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     language = language_of(request)
+    person = getattr(request.state, "person", None)
     page = environment.get_template(template).render(
         t=translator(language),
         lang=language,
-        person=getattr(request.state, "person", None),
+        person=person,
+        may=lambda action: person is not None and permits(person.role, Action(action)),
         csrf=csrf_token(request),
         path=request.url.path,
         here=_here(request),

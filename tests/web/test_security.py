@@ -84,9 +84,14 @@ def test_a_password_signs_in_and_a_new_token_ends_old_sessions(web: tuple) -> No
     assert done.status_code == 200 and "password-set" in done.text
     other = TestClient(client.app)
     assert sign_in(other, "li.na", password) == 303
+    rotated = client.post("/account/token", data={"csrf": csrf_of(client, "/account")})
+    new_token = re.search(r"<code>(kb_[^<]+)</code>", rotated.text)
+    assert new_token is not None and client.get("/", follow_redirects=False).status_code == 200
+    assert other.get("/", follow_redirects=False).status_code == 303  # back to sign-in
+    assert sign_in(TestClient(client.app), "li.na", token) == 401  # the old token is gone
     with transaction(context.engine) as session:
         issue_token(session, "li.na")
-    assert other.get("/", follow_redirects=False).status_code == 303  # back to sign-in
+    assert client.get("/", follow_redirects=False).status_code == 303
 
 
 def test_markdown_renders_raw_html_and_script_links_inert() -> None:

@@ -13,6 +13,7 @@ from api.web.pages import page_router, redirect, render, safe_next
 from api.web.session import CsrfChecked, OptionalPerson, PageReader, SignInThrottle, start_session
 from kb.credentials import set_password, sign_in
 from kb.errors import InvalidInput, KBError, TooManyAttempts, Unauthorized
+from kb.people import issue_token
 
 router = page_router()
 
@@ -83,7 +84,17 @@ def choose_language(
 
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request, person: PageReader) -> HTMLResponse:
-    return render(request, "account.html", error=None, done=False)
+    return render(request, "account.html", error=None, done=False, token=None)
+
+
+@router.post("/account/token", dependencies=[CsrfChecked])
+def new_token(request: Request, session: SessionDep, person: PageReader) -> Response:
+    """A new bearer token for the signed-in person, shown once; the old one stops working
+    (and so do their other sessions)."""
+    token = issue_token(session, person.name)
+    session.commit()
+    start_session(request, person)
+    return render(request, "account.html", error=None, done=False, token=token)
 
 
 @router.post("/account/password", dependencies=[CsrfChecked])
@@ -104,7 +115,7 @@ def change_password(
         set_password(session, person, password)
     except KBError as exc:
         session.rollback()
-        return render(request, "account.html", status=exc.status, error=exc, done=False)
+        return render(request, "account.html", status=exc.status, error=exc, done=False, token=None)
     session.commit()
     start_session(request, person)
-    return render(request, "account.html", error=None, done=True)
+    return render(request, "account.html", error=None, done=True, token=None)
