@@ -7,6 +7,7 @@ import sys
 import typer
 
 from api.commands import documents, governance, index, people, serve  # noqa: F401 (registers)
+from api.commands.output import say
 from api.commands.root import app
 from kb.errors import KBError
 
@@ -17,5 +18,5 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv)
     except KBError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+        say(f"error: {exc.message}", err=True)
         sys.exit(1)

@@ -23,7 +23,7 @@ Piece = tuple[str, int]  # text and its token count
 Render = Callable[[Sequence[str]], str]
 Splitter = Callable[[str], list[str]]
 
-_PARSER = MarkdownIt("commonmark").enable("table")
+_PARSER = MarkdownIt("commonmark").enable("table").disable("inline")  # blocks are enough
 _KINDS = {
     "paragraph_open": "paragraph",
     "bullet_list_open": "list",

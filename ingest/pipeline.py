@@ -13,20 +13,23 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, select
 from tqdm import tqdm
 
+from ingest.discovery import SourceFile, discover, outside_root
 from ingest.parsed import ParsedDocument
 from ingest.preparation import ChunkBudget, PreparedDocument, draft_of, make_chunks
-from ingest.readers import SUFFIXES, read_document
+from ingest.readers import read_document
 from kb.db import transaction
-from kb.errors import DocumentFormatError, KBError
+from kb.errors import Conflict, DocumentFormatError, KBError
 from kb.models import Document
 from kb.store import KnownSource, SaveResult, known_sources, save_draft, set_sources, set_status
 
-SKIPPED_NAMES = {"readme.md", "readme.txt", "readme"}
 MULTI_RECORD_SUFFIXES = {".csv", ".jsonl"}
+# A save that loses a race with another ingest storing the same document is tried again
+# (it then finds the document stored, usually unchanged).
+SAVE_ATTEMPTS = 3
 
 
 @dataclass
@@ -36,7 +39,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
     document_ids: list[int] = field(default_factory=list)
     chunks_written: int = 0
 
@@ -53,16 +56,6 @@ class IngestReport:
             "skipped": self.skipped,
             "chunks_written": self.chunks_written,
         }
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    path: Path
-    root: Path
-
-    @property
-    def relative(self) -> str:
-        return self.path.relative_to(self.root).as_posix()
 
 
 @dataclass
@@ -84,31 +77,6 @@ class Pending:
     source_path: str
 
 
-def discover(paths: Sequence[Path]) -> tuple[list[SourceFile], list[str]]:
-    """Files to read under the given paths, and the paths that do not exist."""
-    files: list[SourceFile] = []
-    missing: list[str] = []
-    for given in paths:
-        path = given.resolve()
-        if path.is_file():
-            files.append(SourceFile(path, path.parent))
-        elif path.is_dir():
-            files.extend(SourceFile(p, path) for p in sorted(path.rglob("*")) if _wanted(p, path))
-        else:
-            missing.append(str(given))
-    return files, missing
-
-
-def _wanted(path: Path, root: Path) -> bool:
-    relative = path.relative_to(root).parts
-    return (
-        path.is_file()
-        and path.suffix.lower() in SUFFIXES
-        and path.name.lower() not in SKIPPED_NAMES
-        and not any(part.startswith(".") for part in relative)
-    )
-
-
 class Ingester:
     """Runs ingests against one store."""
 
@@ -128,9 +96,11 @@ class Ingester:
     ) -> IngestReport:
         """Ingest files and folders, each document in its own transaction."""
         report = IngestReport()
-        files, missing = discover(paths)
-        for path in missing:
+        found = discover(paths)
+        for path in found.missing:
             report.fail(path, "no such file or folder")
+        report.skipped = found.skipped
+        files = found.files
         pending: list[Pending] = []
         with Session(self.engine) as session:
             run = _Run(report, known=known_sources(session))
@@ -200,6 +170,10 @@ class Ingester:
         return pending
 
     def _parse(self, source: SourceFile, report: IngestReport) -> list[ParsedDocument]:
+        if source.path.is_symlink() and outside_root(source):  # changed since discovery
+            raise DocumentFormatError(
+                f"{source.relative}: symbolic link to a file outside the folder being ingested"
+            )
         size = source.path.stat().st_size
         if size > self.max_file_bytes:
             raise DocumentFormatError(
@@ -216,14 +190,22 @@ class Ingester:
         return result.documents
 
     def _store(self, item: Pending, report: IngestReport, author: str | None) -> None:
-        """Store one document in its own transaction."""
-        try:
-            with transaction(self.engine) as session:
-                result = self._save(session, item, author)
-        except (KBError, SQLAlchemyError) as exc:
-            report.fail(item.prepared.origin, _message(exc))
-            return
-        _record(report, item, result)
+        """Store one document in its own transaction; a save that collides with another
+        process storing the same document is tried again."""
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            try:
+                with transaction(self.engine) as session:
+                    result = self._save(session, item, author)
+            except (IntegrityError, OperationalError, Conflict) as exc:
+                if attempt == SAVE_ATTEMPTS:
+                    report.fail(item.prepared.origin, _message(exc))
+                    return
+            except (KBError, SQLAlchemyError) as exc:
+                report.fail(item.prepared.origin, _message(exc))
+                return
+            else:
+                _record(report, item, result)
+                return
 
     def _store_all_or_nothing(
         self, pending: list[Pending], report: IngestReport, author: str | None
@@ -290,7 +272,12 @@ def _unchanged(known: KnownSource, content_hash: str) -> bool:
 
 
 def _message(exc: KBError | SQLAlchemyError) -> str:
-    return exc.message if isinstance(exc, KBError) else f"database error: {exc}"
+    """The error for the report: the database's own first line, never the statement or its
+    parameters (SQLAlchemy's message holds both)."""
+    if isinstance(exc, KBError):
+        return exc.message
+    reason = str(getattr(exc, "orig", None) or type(exc).__name__).strip().split("\n")[0]
+    return f"database error: {reason}; nothing of this document was stored"
 
 
 def _record(report: IngestReport, item: Pending, result: SaveResult) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.chunking import BatchTokenCounter, chunk_markdown
+from ingest.limits import check_lines
 from ingest.parsed import ParsedDocument
 from kb.documents import DocumentDraft, build_draft, sha256
 from kb.models import embedding_text
@@ -41,6 +42,7 @@ def prepare(
 
 def draft_of(parsed: ParsedDocument, *, default_id: str, default_title: str) -> DocumentDraft:
     """Validate a parsed record's fields for its kind (cheap: no chunking)."""
+    check_lines(parsed.text, parsed.origin)
     fields = dict(parsed.fields)
     if parsed.title and not fields.get("title"):
         fields["title"] = parsed.title

@@ -81,3 +81,11 @@ def context(sqlite_settings: Settings, embedder: SentenceTransformerEmbedder) ->
     ctx = make_context(sqlite_settings, embedder)
     yield ctx
     ctx.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def hostile_files() -> dict[str, tuple[bytes, str]]:
+    """The hostile-file corpus (tests/hostile_files.py), made once per session."""
+    from tests.hostile_files import hostile_corpus
+
+    return hostile_corpus()

@@ -124,3 +124,24 @@ def test_csv_output_does_not_hand_spreadsheets_formulas(kb: CliRunner, tmp_path:
     code, out, _ = run(kb, "audit", "--csv")
     [row] = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and row["title"] == '\'=HYPERLINK("http://x","y")'
+
+
+def test_terminal_escape_sequences_in_documents_reach_the_terminal_neutralised(
+    kb: CliRunner, tmp_path: Path
+) -> None:
+    hostile = "\x1b]0;pwned\x07Red \x1b[31malert\x1b[0m and a \x9b2J clear in DataHub logs"
+    note = tmp_path / "esc.md"
+    note.write_text(
+        f"---\nid: esc-1\nkind: product_note\n---\n# \x1b[2JEscapes\n\n{hostile}.\n",
+        encoding="utf-8",
+    )
+    assert json.loads(run(kb, "ingest", str(note), "--json")[1])["added"] == ["esc-1"]
+    for args in (("show", "esc-1"), ("search", "alert clear"), ("history", "esc-1")):
+        code, out, _ = run(kb, *args)
+        assert code == 0 and "Escapes" in out, (args, out)
+        for raw in ("\x1b", "\x07", "\x9b"):
+            assert raw not in out, (args, out)
+    out = run(kb, "show", "esc-1")[1]
+    assert "\\x1b]0;pwned\\x07Red \\x1b[31malert" in out and "\\x1b[2JEscapes" in out
+    shown = json.loads(run(kb, "show", "esc-1", "--json")[1])
+    assert "\x1b[31malert" in shown["text"]  # --json keeps the text as stored

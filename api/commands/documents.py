@@ -10,7 +10,7 @@ import typer
 from sqlmodel import Session
 
 from api.commands.context import context
-from api.commands.output import print_json, print_model, print_table
+from api.commands.output import print_json, print_model, print_table, say
 from api.commands.root import app
 from api.schemas.documents import DiffPublic, DocumentDetail, VersionDetail, VersionsPublic
 from kb.db import transaction
@@ -50,16 +50,19 @@ def ingest(
     else:
         typer.echo(
             f"added {len(report.added)}, updated {len(report.updated)}, unchanged "
-            f"{len(report.unchanged)}, deleted {len(report.deleted)}, failed {len(report.failed)}"
-            f" ({report.chunks_written} chunks written, {sync.embedded} embedded)"
+            f"{len(report.unchanged)}, deleted {len(report.deleted)}, failed "
+            f"{len(report.failed)}, skipped {len(report.skipped)} "
+            f"({report.chunks_written} chunks written, {sync.embedded} embedded)"
         )
         for failure in report.failed:
-            typer.echo(f"  failed: {failure['path']}: {failure['error']}", err=True)
+            say(f"  failed: {failure['path']}: {failure['error']}", err=True)
+        for skipped in report.skipped:
+            say(f"  skipped: {skipped['path']}: {skipped['reason']}", err=True)
         for item in duplicates:
             similar = ", ".join(
                 f"{s['source_id']} ({s['similarity']:.2f})" for s in item["similar"]
             )
-            typer.echo(f"  similar: {item['source_id']} ~ {similar}; update it instead?", err=True)
+            say(f"  similar: {item['source_id']} ~ {similar}; update it instead?", err=True)
     if report.failed and strict:
         raise typer.Exit(code=1)
 
@@ -92,12 +95,12 @@ def history(
     if as_json:
         print_model(VersionsPublic.of(document, versions, event_rows))
         return
-    typer.echo(f"{document.source_id} (id {document.id}, status {document.status})")
+    say(f"{document.source_id} (id {document.id}, status {document.status})")
     for row, found in zip(rows, changes, strict=True):
         row["changes"] = "; ".join(c.describe() for c in found)
     print_table(rows, ["version", "author", "created_at", "title", "change_note", "changes"])
     for event in events:
-        typer.echo(
+        say(
             f"  {event['at']}  {event['action']} by {event['actor'] or '-'}  "
             f"{_detail(event['detail'])}"
         )
@@ -135,8 +138,8 @@ def diff(
         print_model(DiffPublic.of(document, before, after, text))
         return
     for change in changes:
-        typer.echo(change.describe())
-    typer.echo(text or ("" if changes else "(no difference)"))
+        say(change.describe())
+    say(text or ("" if changes else "(no difference)"))
 
 
 @app.command()
@@ -152,7 +155,7 @@ def restore(
         document = resolve_document(session, ref)
         changed = set_status(session, document, "active", actor=as_)
     ctx.indexes.sync()
-    typer.echo(f"restored {document.source_id}" if changed else f"{document.source_id} is active")
+    say(f"restored {document.source_id}" if changed else f"{document.source_id} is active")
 
 
 @app.command()
@@ -169,5 +172,5 @@ def show(
         shown = VersionDetail.of(found) if version else DocumentDetail.of_version(document, found)
         print_model(shown)
     else:
-        typer.echo(f"# {found.title}  (v{found.number}, {document.kind}, owner {document.owner})")
-        typer.echo(found.text)
+        say(f"# {found.title}  (v{found.number}, {document.kind}, owner {document.owner})")
+        say(found.text)

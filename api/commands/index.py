@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from api.commands.context import context
-from api.commands.output import print_json, print_model
+from api.commands.output import print_json, print_model, say
 from api.commands.root import app
 from api.schemas.search import SearchResults
 from kb.errors import InvalidInput
@@ -66,11 +66,11 @@ def search(
     for rank, hit in enumerate(hits, 1):
         section = f" › {hit.section}" if hit.section else ""
         past = "" if hit.current else " (past version)"
-        typer.echo(
+        say(
             f"{rank}. {hit.title}{section}  [{hit.kind}, v{hit.version}{past}, "
             f"owner {hit.owner or '-'}, id {hit.document_id}]  score {hit.score:.3f}"
         )
-        typer.echo(f"   {hit.snippet}")
+        say(f"   {hit.snippet}")
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -12,6 +13,21 @@ import typer
 from pydantic import BaseModel
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# C0 controls but tab and newline, DEL and C1 controls: ESC (and the C1 CSI) start sequences
+# that recolour, rewrite or retitle a terminal; CR overwrites what a line showed.
+_TERMINAL_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text from documents made harmless for a terminal: each control character but newline
+    and tab is shown as its escape (`\\x1b`), not sent raw. --json output needs no such care
+    (JSON escapes them)."""
+    return _TERMINAL_UNSAFE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Print a line for people (see terminal_safe)."""
+    typer.echo(terminal_safe(text), err=err)
 
 
 def print_json(data: Any) -> None:
@@ -40,7 +56,7 @@ def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     if not rows:
         typer.echo("(nothing)")
         return
-    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    cells = [[terminal_safe(_cell(row.get(c))) for c in columns] for row in rows]
     widths = [max(_width(c), *(_width(r[i]) for r in cells)) for i, c in enumerate(columns)]
     typer.echo("  ".join(_pad(c, w) for c, w in zip(columns, widths, strict=True)))
     for row in cells:

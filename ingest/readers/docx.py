@@ -8,11 +8,13 @@ from collections.abc import Iterator
 
 import docx
 from docx.document import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from ingest.parsed import ParsedDocument, ReadResult
+from ingest.readers.docx_package import check_package
 from ingest.readers.html import markdown_table
 from kb.errors import DocumentFormatError
 
@@ -23,14 +25,17 @@ _TABLE = qn("w:tbl")
 
 
 def read(data: bytes, origin: str) -> ReadResult:
-    """One document; core properties give the title and `author` when they are set."""
+    """One document; core properties give the title and `author` when they are set.
+    A package that unpacks too large or holds too many paragraphs is refused before parsing."""
+    check_package(data, origin)
     document = _open(data, origin)
-    text = "\n\n".join(_blocks(document))
+    styles = _StyleNames(document)
+    text = "\n\n".join(_blocks(document, styles))
     if not text.strip():
         raise DocumentFormatError(f"{origin}: empty document")
     properties = document.core_properties
     fields = {"author": properties.author.strip()} if (properties.author or "").strip() else {}
-    title = (properties.title or "").strip() or _first_title(document)
+    title = (properties.title or "").strip() or _first_title(document, styles)
     return ReadResult(documents=[ParsedDocument(text, fields, origin, title)])
 
 
@@ -43,10 +48,29 @@ def _open(data: bytes, origin: str) -> Document:
         ) from exc
 
 
-def _blocks(document: Document) -> Iterator[str]:
+class _StyleNames:
+    """Paragraph style names by style id, looked up once (python-docx scans every style on
+    each lookup, which made a document of many paragraphs take minutes)."""
+
+    def __init__(self, document: Document) -> None:
+        styles = document.styles
+        self.by_id = {
+            style.style_id: style.name or ""
+            for style in styles
+            if style.type == WD_STYLE_TYPE.PARAGRAPH
+        }
+        default = styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        self.default = (default.name or "") if default is not None else ""
+
+    def of(self, paragraph: Paragraph) -> str:
+        style_id = paragraph._p.style
+        return self.by_id.get(style_id, self.default) if style_id else self.default
+
+
+def _blocks(document: Document, styles: _StyleNames) -> Iterator[str]:
     for element in document.element.body.iterchildren():
         if element.tag == _PARAGRAPH:
-            text = _paragraph(Paragraph(element, document))
+            text = _paragraph(Paragraph(element, document), styles)
         elif element.tag == _TABLE:
             text = _table(Table(element, document))
         else:
@@ -55,14 +79,15 @@ def _blocks(document: Document) -> Iterator[str]:
             yield text
 
 
-def _paragraph(paragraph: Paragraph) -> str:
+def _paragraph(paragraph: Paragraph, styles: _StyleNames) -> str:
     text = paragraph.text.strip()
-    level = _heading_level(paragraph)
     if not text:
         return ""
+    name = styles.of(paragraph)
+    level = _heading_level(name)
     if level:
         return "#" * level + " " + text
-    if _LIST_STYLE.match(_style_name(paragraph)):
+    if _LIST_STYLE.match(name):
         return "- " + text
     return text
 
@@ -73,21 +98,15 @@ def _table(table: Table) -> str:
     return markdown_table(rows) if rows else ""
 
 
-def _heading_level(paragraph: Paragraph) -> int:
-    name = _style_name(paragraph)
-    if name == "Title":
+def _heading_level(style_name: str) -> int:
+    if style_name == "Title":
         return 1
-    match = _HEADING_STYLE.match(name)
+    match = _HEADING_STYLE.match(style_name)
     return int(match.group(1)) if match else 0
 
 
-def _style_name(paragraph: Paragraph) -> str:
-    style = paragraph.style
-    return (style.name or "") if style is not None else ""
-
-
-def _first_title(document: Document) -> str | None:
+def _first_title(document: Document, styles: _StyleNames) -> str | None:
     for paragraph in document.paragraphs:
-        if _heading_level(paragraph) == 1 and paragraph.text.strip():
+        if _heading_level(styles.of(paragraph)) == 1 and paragraph.text.strip():
             return paragraph.text.strip()
     return None

@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from ingest.decoding import decode_text
+from ingest.limits import MAX_HTML_DEPTH, MAX_HTML_TAGS
 from ingest.parsed import ParsedDocument, ReadResult
 from kb.errors import DocumentFormatError
 
@@ -30,7 +31,7 @@ _META_PREFIX = "kb:"
 
 def read(data: bytes, origin: str) -> ReadResult:
     """One document: the page as Markdown, `kb:` metas as fields, `<title>`/first h1 as title."""
-    soup = BeautifulSoup(decode_text(data, origin), "html.parser")
+    soup = _parse(decode_text(data, origin), origin)
     fields = _meta_fields(soup)
     title = fields.get("title") or _page_title(soup)
     for tag in soup.find_all(_DROPPED):
@@ -41,6 +42,34 @@ def read(data: bytes, origin: str) -> ReadResult:
     if not text.strip():
         raise DocumentFormatError(f"{origin}: empty document")
     return ReadResult(documents=[ParsedDocument(text, fields, origin, title)])
+
+
+def _parse(page: str, origin: str) -> BeautifulSoup:
+    """The parsed page, refused when it holds too many tags or nests them too deeply."""
+    tags = page.count("<")  # an upper bound, counted before the costly parse
+    if tags > MAX_HTML_TAGS:
+        raise DocumentFormatError(
+            f"{origin}: about {tags:,} tags, over the limit of {MAX_HTML_TAGS:,} for one page; "
+            "split it into smaller pages"
+        )
+    soup = BeautifulSoup(page, "html.parser")
+    if _depth(soup) > MAX_HTML_DEPTH:
+        raise DocumentFormatError(
+            f"{origin}: elements nested more than {MAX_HTML_DEPTH} levels deep; "
+            "simplify the page's structure"
+        )
+    return soup
+
+
+def _depth(soup: BeautifulSoup) -> int:
+    """How deeply tags nest, found without recursion."""
+    deepest = 0
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
+    while stack:
+        tag, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in tag.children if isinstance(child, Tag))
+    return deepest
 
 
 def markdown_table(rows: Sequence[Sequence[str]]) -> str:

@@ -44,6 +44,8 @@ def _record(line: str, seen: dict[str, int], line_number: int) -> dict[str, Any]
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None
     if not isinstance(record, dict):
         raise ValueError(f"expected a JSON object, got {_json_type(record)}")
     for key in REQUIRED_KEYS:

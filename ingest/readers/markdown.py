@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from ingest.decoding import decode_text
+from ingest.limits import MAX_FIELD_DEPTH
 from ingest.parsed import ParsedDocument, ReadResult
 from kb.errors import DocumentFormatError
 
@@ -59,9 +60,52 @@ def first_heading(markdown: str) -> str | None:
     return None
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """The safe loader without aliases (an alias bomb of a few hundred bytes expands to
+    gigabytes; a self-referencing one never ends) and without deep nesting; an impossible
+    date such as 2026-13-45 stays text, for field validation to name."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"aliases (*{event.anchor}) are not allowed; write the value out",
+                event.start_mark,
+            )
+        self.depth += 1
+        if self.depth > MAX_FIELD_DEPTH:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"nested more than {MAX_FIELD_DEPTH} levels deep",
+                self.peek_event().start_mark,
+            )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:  # e.g. month 13: keep the text
+            return self.construct_scalar(node)
+
+
+_FrontMatterLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _FrontMatterLoader.construct_yaml_timestamp
+)
+
+
 def _load_yaml(source: str, origin: str) -> dict[str, Any]:
     try:
-        loaded = yaml.safe_load(source)
+        loaded = yaml.load(source, Loader=_FrontMatterLoader)  # noqa: S506 (a safe loader)
     except yaml.MarkedYAMLError as exc:
         where = f" (line {exc.problem_mark.line + 2})" if exc.problem_mark else ""
         raise DocumentFormatError(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import create_engine, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -294,6 +295,8 @@ def test_a_database_failure_loses_only_that_document(
     assert report.added == ["a"]
     assert [f["path"] for f in report.failed] == ["b.md"]
     assert "disk full" in report.failed[0]["error"]
+    for leak in ("SQL", "INSERT", "parameters", "X-200 b"):  # no statement, no values
+        assert leak not in report.failed[0]["error"]
     assert counts(engine) == [1, 1, 2, 1]
 
 
@@ -328,11 +331,95 @@ def test_csv_rows_without_ids_are_named_by_their_question(
 def test_an_unreadable_file_is_reported_and_the_rest_goes_on(
     ingester: Ingester, engine: Engine, tmp_path: Path
 ) -> None:
-    """A file the system fails to read (here a link to /proc/self/mem, which fails with EIO
-    even for root) is one failure in the report, not the end of the run."""
+    """A file the system fails to read (here /proc/self/mem, named on the command line through
+    a link; it fails with EIO even for root) is one failure in the report, not the end of
+    the run."""
     note(tmp_path, "readable")
     (tmp_path / "unreadable.md").symlink_to("/proc/self/mem")
-    report = ingester.ingest_paths([tmp_path])
+    report = ingester.ingest_paths([tmp_path / "readable.md", tmp_path / "unreadable.md"])
     assert report.added == ["readable"]
-    assert [f["path"] for f in report.failed] == ["unreadable.md"]
+    assert [f["path"] for f in report.failed] == ["mem"]
     assert "cannot read the file: Input/output error" in report.failed[0]["error"]
+
+
+def test_symlinks_leaving_the_folder_and_dangling_ones_are_skipped_with_a_reason(
+    ingester: Ingester, engine: Engine, tmp_path: Path
+) -> None:
+    outside = note(tmp_path / "elsewhere", "secret")
+    folder = tmp_path / "docs"
+    inside = note(folder, "inside")
+    (folder / "passwd.md").symlink_to(outside)
+    (folder / "gone.md").symlink_to(tmp_path / "nothing.md")
+    (folder / "again.md").symlink_to(inside)  # inside the folder: read once, as inside.md
+    (folder / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    report = ingester.ingest_paths([folder])
+    assert report.failed == []
+    assert report.added == ["inside"] and report.unchanged == []
+    reasons = {item["path"]: item["reason"] for item in report.skipped}
+    assert reasons == {
+        "passwd.md": "symbolic link to a file outside the folder being ingested (not followed)",
+        "gone.md": "symbolic link to nothing (dangling)",
+        "again.md": "symbolic link to inside.md (read under its own name, not twice)",
+        "linked": "symbolic link to a folder (not followed)",
+    }
+    with Session(engine) as session:
+        assert resolve_document(session, "inside").current_version == 1
+        assert session.exec(select(Document).where(Document.source_id == "secret")).first() is None
+
+
+def test_the_report_names_every_skipped_file_and_why(ingester: Ingester, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    note(folder, "kept")
+    write(folder / "README.md", "# About this folder\n")
+    write(folder / ".draft.md", "# Hidden\n\ntext\n")
+    write(folder / ".git" / "config", "[core]\n")
+    write(folder / "slides.pptx", "not read")
+    write(folder / "notes" / "Makefile", "all:\n")
+    report = ingester.ingest_paths([folder])
+    assert report.added == ["kept"]
+    reasons = {item["path"]: item["reason"] for item in report.skipped}
+    assert set(reasons) == {"README.md", ".draft.md", ".git", "slides.pptx", "notes/Makefile"}
+    assert reasons[".git"] == "hidden folder" and reasons[".draft.md"] == "hidden file"
+    assert reasons["README.md"].startswith("a README")
+    assert reasons["slides.pptx"].startswith("unsupported file type '.pptx'")
+    assert reasons["notes/Makefile"].startswith("unsupported file type '(none)'")
+    assert report.as_dict()["skipped"] == report.skipped
+
+
+def test_utf16_without_a_byte_order_mark_is_read(
+    ingester: Ingester, engine: Engine, tmp_path: Path
+) -> None:
+    for encoding in ("utf-16-le", "utf-16-be"):
+        text = NOTE.format(id=encoding, title=f"X-200 {encoding}", speed=800)
+        write(tmp_path / f"{encoding}.md", text, encoding=encoding)
+    report = ingester.ingest_paths([tmp_path])
+    assert report.failed == [] and sorted(report.added) == ["utf-16-be", "utf-16-le"]
+    with Session(engine) as session:
+        version = session.exec(select(DocumentVersion)).first()
+        assert version is not None and "国产化信创环境" in version.text
+
+
+def test_two_ingests_at_once_report_no_false_failures(
+    engine: Engine, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    """Two runs over the same new files race to store each document; the loser of a race finds
+    it stored (unchanged) instead of reporting a failure."""
+    for number in range(40):
+        note(tmp_path, f"n{number:02}", speed=number)
+    budget = ChunkBudget(embedder.count_tokens, embedder.max_tokens)
+    engines = [make_engine_like(engine) for _ in range(2)]
+    runners = [Ingester(e, budget, max_file_bytes=50_000) for e in engines]
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda runner: runner.ingest_paths([tmp_path]), runners))
+    for other in engines:
+        other.dispose()
+    assert [report.failed for report in reports] == [[], []]
+    stored = sorted(reports[0].added + reports[1].added)
+    assert stored == [f"n{number:02}" for number in range(40)]  # each stored once
+    assert len(reports[0].unchanged) + len(reports[1].unchanged) == 40
+    assert counts(engine)[:2] == [40, 40]
+
+
+def make_engine_like(engine: Engine) -> Engine:
+    """A second engine on the same database (another process would have its own)."""
+    return create_engine(engine.url)
