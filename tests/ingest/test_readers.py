@@ -347,3 +347,56 @@ def test_jsonl_missing_required_key_is_a_record_error():
 def test_jsonl_where_no_line_parses_is_a_format_error():
     with pytest.raises(DocumentFormatError, match=r"^jsonl_all_lines_bad\.jsonl: no valid lines"):
         read_fixture("jsonl_all_lines_bad.jsonl")
+
+
+def test_front_matter_anchors_without_aliases_still_read_and_an_odd_date_stays_text():
+    data = b"---\nproducts: &p [X-200]\nnoted: 2026-13-45\nupdated: 2026-11-02\n---\n# T\n\nx\n"
+    fields = read_document(data, "a.md", ".md").documents[0].fields
+    assert fields == {
+        "products": ["X-200"],
+        "noted": "2026-13-45",
+        "updated": datetime.date(2026, 11, 2),
+    }
+
+
+def test_html_nested_just_under_the_limit_is_read_without_recursion_errors():
+    page = "<html><body>" + "<div><section>" * 127 + "deep" + "</section></div>" * 127
+    assert read_document(page.encode(), "a.html", ".html").documents[0].text == "deep"
+    lists = "<ul><li>x" * 120 + "</li></ul>" * 120
+    lines = read_document(lists.encode(), "b.html", ".html").documents[0].text.split("\n")
+    assert len(lines) == 120 and lines[-1] == "  " * 119 + "- x"
+
+
+def test_docx_of_many_paragraphs_keeps_heading_and_list_styles():
+    def build(document):
+        document.add_heading("Guide", level=1)
+        for number in range(3000):
+            document.add_paragraph(f"step {number}", style="List Bullet")
+        document.add_heading("End", level=2)
+
+    text = read_document(make_docx(build), "many.docx", ".docx").documents[0].text
+    blocks = text.split("\n\n")
+    assert blocks[0] == "# Guide" and blocks[1] == "- step 0" and blocks[-1] == "## End"
+    assert len(blocks) == 3002
+
+
+def test_docx_main_part_is_found_through_the_package_relationships():
+    """A package whose main part is not word/document.xml is still bounded: the paragraph
+    count follows the relationship that names the main part."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(make_docx(lambda d: d.add_paragraph("hi"))))
+    body = b"<w:p><w:r><w:t>a</w:t></w:r></w:p>" * 40_000
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            name = info.filename
+            if name == "word/document.xml":
+                name = "word/main.xml"
+                data = data.replace(b"<w:body>", b"<w:body>" + body)
+            elif name in ("_rels/.rels", "[Content_Types].xml"):
+                data = data.replace(b"word/document.xml", b"word/main.xml")
+            package.writestr(name, data)
+    message = format_error(out.getvalue(), "renamed.docx", ".docx")
+    assert "more than 30,000 paragraphs and table rows" in message
