@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import typer
-
 from api.commands import documents, governance, index, people, serve  # noqa: F401 (registers)
 from api.commands.output import say
 from api.commands.root import app
