@@ -212,6 +212,10 @@ def main() -> None:
         }
         for label, url in pages.items():
             measure(label, [timed(page, "GET", url) for _ in range(n)])
+        # the dashboard's floor: the freshness audit it shows, over the API
+        measure(
+            "GET /audit/freshness (API)", [timed(api, "GET", "/audit/freshness") for _ in range(n)]
+        )
         print(f"search page p95 / POST /search p95 = {search_p95 / api_p95:.2f}x (target <= 1.5x)")
         server.should_exit = True
 
