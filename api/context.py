@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from ingest.chunking import ChunkBudget
 from ingest.pipeline import Ingester, IngestReport
-from ingest.preparation import ChunkBudget
 from kb.config import Settings
 from kb.db import make_engine
 from search.embedder import SentenceTransformerEmbedder

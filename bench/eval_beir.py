@@ -34,9 +34,9 @@ from bench.beir import (  # noqa: E402
     read_queries,
     recall_at,
 )
+from bench.evaluation import recall_at_k  # noqa: E402
 from kb.config import Settings  # noqa: E402
 from search.vector_index import VectorIndex
-from search.vector_math import recall_at_k  # noqa: E402
 
 
 def ingest(context: Context, dataset: Path, workdir: Path) -> None:

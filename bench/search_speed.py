@@ -25,12 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.context import Context  # noqa: E402
 from bench.beir import percentile, read_queries  # noqa: E402
+from bench.evaluation import recall_at_k  # noqa: E402
 from kb.config import Settings  # noqa: E402
 from kb.db import transaction  # noqa: E402
 from kb.documents import build_draft, sha256  # noqa: E402
 from kb.embeddings import store_vectors  # noqa: E402
 from kb.store import ChunkInput, save_draft  # noqa: E402
-from search.vector_math import recall_at_k  # noqa: E402
 
 SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "scifact"
 WORDS_EN = (

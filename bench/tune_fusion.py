@@ -20,8 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.context import Context  # noqa: E402
 from bench.beir import corpus_id, ndcg_at, read_qrels, read_queries  # noqa: E402
+from bench.evaluation import group_max, reciprocal_rank_fusion  # noqa: E402
 from kb.config import Settings  # noqa: E402
-from search.fusion import convex_combination, group_max, reciprocal_rank_fusion  # noqa: E402
+from search.fusion import convex_combination  # noqa: E402
 from search.tokenize import tokenize  # noqa: E402
 
 Ranking = list[tuple[int, float]]

@@ -53,9 +53,13 @@ class _Block:
 
 
 @dataclass(frozen=True)
-class _Budget:
+class ChunkBudget:
+    """How chunks are measured and how big they may be: the embedding model's tokenizer
+    (`count_many`, when given, counts a list of texts in one call: same counts, faster) and
+    the most tokens a chunk may hold."""
+
     count_tokens: TokenCounter
-    limit: int
+    max_tokens: int
     count_many: BatchTokenCounter | None = None
 
     def measure(self, text: str) -> int:
@@ -79,7 +83,7 @@ def chunk_markdown(
     `count_many`, when given, counts a list of texts in one call (same counts, faster)."""
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
-    budget = _Budget(count_tokens, max_tokens, count_many)
+    budget = ChunkBudget(count_tokens, max_tokens, count_many)
     drafts: list[ChunkDraft] = []
     for path, blocks in _sections(text.replace("\r\n", "\n").replace("\r", "\n")):
         for chunk_text, size in _pack_blocks(blocks, budget):
@@ -111,11 +115,11 @@ def _sections(text: str) -> list[tuple[tuple[str, ...], list[_Block]]]:
     return [(path, blocks) for path, blocks in sections if blocks]
 
 
-def _pack_blocks(blocks: list[_Block], budget: _Budget) -> list[Piece]:
+def _pack_blocks(blocks: list[_Block], budget: ChunkBudget) -> list[Piece]:
     pieces: list[Piece] = []
     sizes = budget.measure_many([block.text for block in blocks])
     for block, size in zip(blocks, sizes, strict=True):
-        if size <= budget.limit:
+        if size <= budget.max_tokens:
             pieces.append((block.text, size))
         elif block.kind == "table":
             pieces.extend(_split_table(block.text, budget))
@@ -127,7 +131,7 @@ def _pack_blocks(blocks: list[_Block], budget: _Budget) -> list[Piece]:
 
 
 def _pack(
-    pieces: list[Piece], render: Render, budget: _Budget, reserve: int = 0, exact: bool = True
+    pieces: list[Piece], render: Render, budget: ChunkBudget, reserve: int = 0, exact: bool = True
 ) -> list[Piece]:
     """Greedy runs whose summed counts fit `limit - reserve`, each rendered run verified.
 
@@ -136,7 +140,7 @@ def _pack(
     packed: list[Piece] = []
     start, total = 0, 0
     for index, (_, size) in enumerate(pieces):
-        if index > start and total + size > budget.limit - reserve:
+        if index > start and total + size > budget.max_tokens - reserve:
             packed += _verified(pieces[start:index], render, budget, exact)
             start, total = index, 0
         total += size
@@ -145,13 +149,13 @@ def _pack(
     return [piece for piece in packed if piece[0]]
 
 
-def _verified(run: list[Piece], render: Render, budget: _Budget, exact: bool) -> list[Piece]:
+def _verified(run: list[Piece], render: Render, budget: ChunkBudget, exact: bool) -> list[Piece]:
     """`run` rendered as one chunk if it fits, else halved until the parts do."""
     text = render([piece_text for piece_text, _ in run])
     if exact and len(run) == 1:
         return [(text, run[0][1])]
     size = budget.measure(text)
-    if size <= budget.limit:
+    if size <= budget.max_tokens:
         return [(text, size)]
     if len(run) == 1:
         return _split_text(text, _LINE_LEVELS, budget)
@@ -161,12 +165,12 @@ def _verified(run: list[Piece], render: Render, budget: _Budget, exact: bool) ->
     )
 
 
-def _split_table(table: str, budget: _Budget) -> list[Piece]:
+def _split_table(table: str, budget: ChunkBudget) -> list[Piece]:
     """Row groups, each repeating the header row and separator line."""
     lines = [line for line in table.split("\n") if line.strip()]
     header, rows = "\n".join(lines[:2]), lines[2:]
     header_size = budget.measure(header)
-    if not rows or header_size >= budget.limit:
+    if not rows or header_size >= budget.max_tokens:
         return _split_text(table, _LINE_LEVELS, budget)
     pieces = [(row, budget.measure(row)) for row in rows]
 
@@ -176,12 +180,12 @@ def _split_table(table: str, budget: _Budget) -> list[Piece]:
     return _pack(pieces, render, budget, reserve=header_size, exact=False)
 
 
-def _split_text(text: str, levels: Sequence[Splitter], budget: _Budget) -> list[Piece]:
+def _split_text(text: str, levels: Sequence[Splitter], budget: ChunkBudget) -> list[Piece]:
     """Chunks of `text` cut at the first level's boundaries where possible, finer where needed."""
     return _pack(_atoms(text, levels, budget), _join_stripped, budget)
 
 
-def _atoms(text: str, levels: Sequence[Splitter], budget: _Budget) -> list[Piece]:
+def _atoms(text: str, levels: Sequence[Splitter], budget: ChunkBudget) -> list[Piece]:
     """Consecutive slices of `text` (they join back to it), each fitting the budget on its own."""
     split, finer = levels[0], levels[1:]
     if split in _SEARCHED_LEVELS:
@@ -190,14 +194,14 @@ def _atoms(text: str, levels: Sequence[Splitter], budget: _Budget) -> list[Piece
     units = split(text)
     sizes = budget.measure_many([unit.strip() for unit in units])
     for unit, size in zip(units, sizes, strict=True):
-        if size <= budget.limit:
+        if size <= budget.max_tokens:
             atoms.append((unit, size))
         else:
             atoms += _atoms(unit, finer, budget)
     return atoms
 
 
-def _search_atoms(units: list[str], finer: Sequence[Splitter], budget: _Budget) -> list[Piece]:
+def _search_atoms(units: list[str], finer: Sequence[Splitter], budget: ChunkBudget) -> list[Piece]:
     """Longest runs of small units (words, characters) that fit, found by galloping search."""
     atoms: list[Piece] = []
     start = 0
@@ -209,7 +213,7 @@ def _search_atoms(units: list[str], finer: Sequence[Splitter], budget: _Budget) 
             continue
         if not finer:
             raise ValueError(
-                f"max_tokens={budget.limit} is too small: {units[start]!r} alone is "
+                f"max_tokens={budget.max_tokens} is too small: {units[start]!r} alone is "
                 f"{budget.measure(units[start].strip())} tokens"
             )
         atoms += _atoms(units[start], finer, budget)
@@ -217,7 +221,7 @@ def _search_atoms(units: list[str], finer: Sequence[Splitter], budget: _Budget) 
     return atoms
 
 
-def _longest_fit(units: list[str], start: int, budget: _Budget) -> tuple[int, int]:
+def _longest_fit(units: list[str], start: int, budget: ChunkBudget) -> tuple[int, int]:
     """(end, count) of the longest run units[start:end] that fits; (start, 0) when none does."""
     fit_end, fit_size = start, 0
     too_long = len(units) + 1
@@ -226,7 +230,7 @@ def _longest_fit(units: list[str], start: int, budget: _Budget) -> tuple[int, in
         galloping = too_long > len(units)
         end = min(fit_end + step, len(units)) if galloping else (fit_end + too_long) // 2
         size = budget.measure(_join_stripped(units[start:end]))
-        if size <= budget.limit:
+        if size <= budget.max_tokens:
             fit_end, fit_size, step = end, size, step * 2
         else:
             too_long = end

@@ -17,9 +17,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, select
 from tqdm import tqdm
 
+from ingest.chunking import ChunkBudget
 from ingest.discovery import SourceFile, discover, outside_root
 from ingest.parsed import ParsedDocument
-from ingest.preparation import ChunkBudget, PreparedDocument, draft_of, make_chunks
+from ingest.preparation import PreparedDocument, draft_of, make_chunks
 from ingest.readers import read_document
 from kb.db import transaction
 from kb.errors import Conflict, DocumentFormatError, KBError

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from ingest.chunking import BatchTokenCounter, chunk_markdown
+from ingest.chunking import ChunkBudget, chunk_markdown
 from ingest.limits import check_lines
 from ingest.parsed import ParsedDocument
 from kb.documents import DocumentDraft, build_draft, sha256
 from kb.models import embedding_text
 from kb.store import HEADING_SEPARATOR, ChunkInput
 
-TokenCounter = Callable[[str], int]
 MIN_CHUNK_TOKENS = 48
 
 
@@ -21,15 +19,6 @@ class PreparedDocument:
     draft: DocumentDraft
     chunks: list[ChunkInput]
     origin: str
-
-
-@dataclass(frozen=True)
-class ChunkBudget:
-    """How chunks are measured: the embedding model's tokenizer and its input limit."""
-
-    count_tokens: TokenCounter
-    max_tokens: int
-    count_many: BatchTokenCounter | None = None
 
 
 def prepare(
@@ -58,9 +47,9 @@ def draft_of(parsed: ParsedDocument, *, default_id: str, default_title: str) -> 
 def make_chunks(draft: DocumentDraft, budget: ChunkBudget) -> list[ChunkInput]:
     """Chunks whose embedded text (title, headings, text) fits the model's input limit."""
     title = _shorten(draft.title, budget.max_tokens // 4, budget)
-    text_budget = max(MIN_CHUNK_TOKENS, budget.max_tokens - budget.count_tokens(title) - 1)
+    text_max_tokens = max(MIN_CHUNK_TOKENS, budget.max_tokens - budget.count_tokens(title) - 1)
     chunks: list[ChunkInput] = []
-    pieces = chunk_markdown(draft.text, budget.count_tokens, text_budget, budget.count_many)
+    pieces = chunk_markdown(draft.text, budget.count_tokens, text_max_tokens, budget.count_many)
     for piece in pieces:
         # The title leads the first chunk; later ones carry their headings (in Markdown the
         # first is usually the title again). Repeating it everywhere costs embedding time.

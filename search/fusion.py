@@ -15,29 +15,6 @@ Ranking = Sequence[tuple[int, float]]
 Method = Literal["minmax", "zscore"]
 
 
-def reciprocal_rank_fusion(
-    rankings: Sequence[Ranking], k: int = 60, weights: Sequence[float] | None = None
-) -> list[tuple[int, float]]:
-    """RRF: each id scores the sum over rankings of `weight / (k + rank)`, ranks from 1.
-
-    An id listed twice in one ranking counts once, at its better rank.
-    """
-    if k < 0:
-        raise InvalidInput(f"RRF k must be at least 0, got {k}")
-    if weights is None:
-        weights = [1.0] * len(rankings)
-    if len(weights) != len(rankings):
-        raise InvalidInput(f"got {len(weights)} weights for {len(rankings)} rankings")
-    scores: dict[int, float] = {}
-    for weight, ranking in zip(weights, rankings, strict=True):
-        seen: set[int] = set()
-        for rank, (key, _) in enumerate(ranking, start=1):
-            if key not in seen:
-                seen.add(key)
-                scores[key] = scores.get(key, 0.0) + weight / (k + rank)
-    return _ordered(scores)
-
-
 def normalise(ranking: Ranking, method: Method = "minmax") -> dict[int, float]:
     """Scores rescaled: `minmax` to [0, 1] (all 1.0 when equal), or `zscore` to mean 0 and
     standard deviation 1 (all 0.0 when equal)."""
@@ -85,17 +62,6 @@ def one_signal(ranking: Ranking) -> list[tuple[int, float]]:
 
 def _floor(normalised: Mapping[int, float], method: Method) -> float:
     return 0.0 if method == "minmax" else min(normalised.values(), default=0.0)
-
-
-def group_max(ranking: Ranking, group_of: Mapping[int, int]) -> list[tuple[int, float]]:
-    """Chunk scores rolled up to their group (document) by max, best first; chunks without a
-    group are skipped."""
-    best: dict[int, float] = {}
-    for key, score in ranking:
-        group = group_of.get(key)
-        if group is not None and score > best.get(group, -math.inf):
-            best[group] = score
-    return _ordered(best)
 
 
 def _ordered(scores: dict[int, float]) -> list[tuple[int, float]]:

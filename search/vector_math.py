@@ -1,28 +1,12 @@
-"""Vector arithmetic for the vector index: inner products, top-k selection, FAISS threading,
-and recall of an approximate index against exact search."""
+"""Vector arithmetic for the vector index: inner products, top-k selection, FAISS threading."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 import faiss
 import numpy as np
-
-if TYPE_CHECKING:
-    from search.vector_index import VectorIndex
-
-
-def recall_at_k(index: VectorIndex, queries: np.ndarray, k: int = 10) -> float:
-    """Mean share of the exact top `k` that `index.search` also returns."""
-    shares = []
-    for query in np.atleast_2d(queries):
-        exact = {i for i, _ in index.search_exact(query, k)}
-        if exact:
-            found = {i for i, _ in index.search(query, k)}
-            shares.append(len(exact & found) / len(exact))
-    return float(np.mean(shares)) if shares else 1.0
 
 
 def inner_products(vectors: np.ndarray, q: np.ndarray) -> np.ndarray:

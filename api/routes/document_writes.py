@@ -1,7 +1,7 @@
 """Routes that write documents: contribute, upload, update, delete, archive.
 
 Each write is one transaction; the indexes are brought in step before the response, so a
-contribution is searchable as soon as the response returns.
+submission is searchable as soon as the response returns.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from api.schemas.documents import (
     StatusChanged,
 )
 from api.writes import make_searchable, saved, with_near_duplicates
-from ingest.contributions import Contribution, contribute, read_upload, revise, store_upload
+from ingest.submission import Submission, read_upload, revise, store_upload, submit_new
 from kb.access import check_changes, viewer_of, visible_document
 from kb.db import transaction
 from kb.errors import InvalidInput
@@ -38,16 +38,16 @@ def create_document(
 ) -> DocumentSaved:
     """Contribute a document: the caller is its author (and owner unless `owner` is given).
     The response names near-duplicates the caller can see, if any."""
-    contribution = Contribution(
+    submission = Submission(
         fields=body.model_dump(exclude_none=True, exclude={"text", "change_note"}),
         text=body.text,
         change_note=body.change_note,
     )
     with transaction(context.engine) as session:
-        result = contribute(
+        result = submit_new(
             session,
             context.ingester.budget,
-            contribution,
+            submission,
             author=person.name,
             viewer=viewer_of(person),
         )
@@ -154,19 +154,19 @@ def update_document(
     ref: str, body: DocumentUpdate, person: Contributor, context: ContextDep
 ) -> DocumentSaved:
     """A new version. A stale `base_version` is refused (409, with `current_version`)."""
-    contribution = Contribution(
+    submission = Submission(
         fields=body.model_dump(exclude_unset=True, exclude={"text", "change_note", "base_version"}),
         text=body.text,
         change_note=body.change_note,
     )
     with transaction(context.engine) as session:
         document = visible_document(session, ref, viewer_of(person))
-        check_changes(session, viewer_of(person), document, contribution.fields)
+        check_changes(session, viewer_of(person), document, submission.fields)
         result = revise(
             session,
             context.ingester.budget,
             document,
-            contribution,
+            submission,
             base_version=body.base_version,
             author=person.name,
         )

@@ -10,8 +10,8 @@ from sqlalchemy import create_engine, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from ingest.chunking import ChunkBudget
 from ingest.pipeline import Ingester
-from ingest.preparation import ChunkBudget
 from kb.db import transaction
 from kb.documents import build_draft
 from kb.models import Chunk, Document, DocumentVersion, Event

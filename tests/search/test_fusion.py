@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from bench.evaluation import group_max, reciprocal_rank_fusion
 from kb.errors import InvalidInput
-from search.fusion import convex_combination, group_max, normalise, reciprocal_rank_fusion
+from search.fusion import convex_combination, normalise
 
 KEYWORD = [(1, 10.0), (2, 6.0), (3, 2.0)]
 SEMANTIC = [(3, 0.9), (4, 0.5), (1, 0.1)]

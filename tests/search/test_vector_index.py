@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.evaluation import recall_at_k
 from kb.errors import IndexMismatch, InvalidInput
 from search import vector_index
 from search.vector_index import VectorIndex
-from search.vector_math import recall_at_k
 
 DIM = 32
 MODEL = "test-model"

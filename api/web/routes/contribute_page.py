@@ -22,7 +22,7 @@ from api.web.forms import (
 from api.web.pages import page_router, redirect, render
 from api.web.session import FormValues, PageContributor
 from api.writes import make_searchable, similar_before_saving
-from ingest.contributions import Contribution, contribute, prepare_contribution, revise
+from ingest.submission import Submission, prepare_submission, revise, submit_new
 from kb.access import check_changes, viewer_of, visible_document
 from kb.db import transaction
 from kb.documents import ROW_FIELDS
@@ -75,28 +75,28 @@ def contribute_submit(
     except ValidationError as exc:
         page = _form_page(kind, values, field_errors(exc), [])
         return render(request, "contribute.html", status=422, **page)
-    contribution = Contribution(
+    submission = Submission(
         fields=create.model_dump(exclude_none=True, exclude={"text", "change_note"}),
         text=create.text,
         change_note=create.change_note,
     )
-    return _save_new(request, person, context, contribution, values)
+    return _save_new(request, person, context, submission, values)
 
 
 def _save_new(
     request: Request,
     person: Any,
     context: ContextDep,
-    contribution: Contribution,
+    submission: Submission,
     values: dict[str, str],
 ) -> Response:
     kind = values["kind"]
     try:
         with transaction(context.engine) as session:
-            prepared = prepare_contribution(
+            prepared = prepare_submission(
                 session,
                 context.ingester.budget,
-                contribution,
+                submission,
                 author=person.name,
                 viewer=viewer_of(person),
             )
@@ -108,10 +108,10 @@ def _save_new(
             if similar:
                 session.rollback()
                 return render(request, "contribute.html", **_form_page(kind, values, {}, similar))
-            result = contribute(
+            result = submit_new(
                 session,
                 context.ingester.budget,
-                contribution,
+                submission,
                 author=person.name,
                 viewer=viewer_of(person),
             )
@@ -195,7 +195,7 @@ def _save_revision(
     context: ContextDep, document_id: int, person: Any, update: DocumentUpdate
 ) -> SaveResult:
     """A new version from the person's edit, checked as PUT /documents/{id} checks it."""
-    contribution = Contribution(
+    submission = Submission(
         fields=update.model_dump(
             exclude_unset=True, exclude={"text", "change_note", "base_version"}
         ),
@@ -204,12 +204,12 @@ def _save_revision(
     )
     with transaction(context.engine) as session:
         document = visible_document(session, document_id, viewer_of(person))
-        check_changes(session, viewer_of(person), document, contribution.fields)
+        check_changes(session, viewer_of(person), document, submission.fields)
         return revise(
             session,
             context.ingester.budget,
             document,
-            contribution,
+            submission,
             base_version=update.base_version,
             author=person.name,
         )

@@ -1,4 +1,7 @@
-"""The write path for contributions over the API: a JSON document, an update of one, an upload.
+"""The write path for submissions over HTTP: a JSON document, an update of one, an upload.
+
+(A submission is what a request asks to store; a contribution, in kb.contributions, is what
+someone added to the knowledge base and is counted.)
 
 Each function validates and chunks first (nothing written on a bad request), then writes into
 the caller's session; the caller commits once (one transaction per request) and syncs the
@@ -16,8 +19,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from ingest.chunking import ChunkBudget
 from ingest.parsed import ParsedDocument
-from ingest.preparation import ChunkBudget, PreparedDocument, prepare
+from ingest.preparation import PreparedDocument, prepare
 from ingest.readers import read_document
 from kb.access import Viewer, can_see, grants_of, may_own
 from kb.errors import Conflict, DocumentFormatError, InvalidInput, PayloadTooLarge, VersionConflict
@@ -31,7 +35,7 @@ SLUG_CHARS = 48
 
 
 @dataclass
-class Contribution:
+class Submission:
     """Fields as front matter takes them (title, kind, products, ...), the text and a note."""
 
     fields: dict[str, Any]
@@ -45,39 +49,39 @@ def new_source_id(title: str) -> str:
     return f"{SOURCE_PREFIX}/{slug or 'document'}-{uuid.uuid4().hex[:8]}"
 
 
-def contribute(
+def submit_new(
     session: Session,
     budget: ChunkBudget,
-    contribution: Contribution,
+    submission: Submission,
     *,
     author: str,
     viewer: Viewer | None = None,
 ) -> SaveResult:
     """Create a new document (its id taken from `fields["id"]` or made from the title)."""
-    prepared = prepare_contribution(session, budget, contribution, author=author, viewer=viewer)
+    prepared = prepare_submission(session, budget, submission, author=author, viewer=viewer)
     return save_draft(
         session,
         prepared.draft,
         prepared.chunks,
         author=author,
-        change_note=contribution.change_note,
+        change_note=submission.change_note,
     )
 
 
-def prepare_contribution(
+def prepare_submission(
     session: Session,
     budget: ChunkBudget,
-    contribution: Contribution,
+    submission: Submission,
     *,
     author: str,
     viewer: Viewer | None = None,
 ) -> PreparedDocument:
     """Check and chunk a new document without storing it (what `contribute` will save)."""
-    fields = {"owner": author, **contribution.fields}
+    fields = {"owner": author, **submission.fields}
     source_id = str(fields.get("id") or new_source_id(str(fields.get("title") or "")))
     fields["id"] = source_id
     _check_new_id(session, source_id, viewer)
-    parsed = ParsedDocument(contribution.text or "", fields, origin="request body")
+    parsed = ParsedDocument(submission.text or "", fields, origin="request body")
     prepared = prepare(parsed, budget, default_id=source_id, default_title=source_id)
     check_owner(session, prepared.draft.owner)
     return prepared
@@ -87,7 +91,7 @@ def revise(
     session: Session,
     budget: ChunkBudget,
     document: Document,
-    contribution: Contribution,
+    submission: Submission,
     *,
     base_version: int,
     author: str,
@@ -105,12 +109,12 @@ def revise(
             current_version=document.current_version,
         )
     current = get_version(session, document, document.current_version)
-    text = contribution.text if contribution.text is not None else current.text
-    fields = _revised_fields(current_fields(document, current), contribution, text != current.text)
+    text = submission.text if submission.text is not None else current.text
+    fields = _revised_fields(current_fields(document, current), submission, text != current.text)
     fields["id"] = document.source_id
     parsed = ParsedDocument(text, fields, origin=f"document {document.id}")
     prepared = prepare(parsed, budget, default_id=document.source_id, default_title=current.title)
-    if "owner" in contribution.fields:
+    if "owner" in submission.fields:
         check_owner(session, prepared.draft.owner)
     try:
         result = save_draft(
@@ -118,7 +122,7 @@ def revise(
             prepared.draft,
             prepared.chunks,
             author=author,
-            change_note=contribution.change_note,
+            change_note=submission.change_note,
         )
     except IntegrityError:  # another writer made that version number first
         session.rollback()
@@ -137,14 +141,14 @@ def revise(
 
 
 def _revised_fields(
-    fields: dict[str, Any], contribution: Contribution, text_changed: bool
+    fields: dict[str, Any], submission: Submission, text_changed: bool
 ) -> dict[str, Any]:
-    """The current fields with the contribution's applied (None clears one)."""
+    """The current fields with the submission's applied (None clears one)."""
     if text_changed:
         for name in ("updated", "language"):
-            if name not in contribution.fields:
+            if name not in submission.fields:
                 fields.pop(name, None)
-    for name, value in contribution.fields.items():
+    for name, value in submission.fields.items():
         if value is None:
             fields.pop(name, None)
         else:
