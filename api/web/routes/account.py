@@ -12,7 +12,9 @@ from api.web.messages import LANGUAGES
 from api.web.pages import page_router, redirect, render, safe_next
 from api.web.session import CsrfChecked, OptionalPerson, PageReader, SignInThrottle, start_session
 from kb.credentials import set_password, sign_in
+from kb.db import transaction
 from kb.errors import InvalidInput, KBError, TooManyAttempts, Unauthorized
+from kb.models import Person
 from kb.people import issue_token
 
 router = page_router()
@@ -66,7 +68,7 @@ def signout(request: Request) -> Response:
 @router.post("/language", dependencies=[CsrfChecked])
 def choose_language(
     request: Request,
-    session: SessionDep,
+    context: ContextDep,
     person: OptionalPerson,
     language: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
@@ -76,9 +78,8 @@ def choose_language(
         raise InvalidInput(f"unknown language '{language}'; use one of {', '.join(LANGUAGES)}")
     request.session["lang"] = language
     if person is not None:
-        person.language = language
-        session.add(person)
-        session.commit()
+        with transaction(context.engine) as session:
+            session.get_one(Person, person.id).language = language
     return redirect(safe_next(next))
 
 
@@ -88,19 +89,19 @@ def account_page(request: Request, person: PageReader) -> HTMLResponse:
 
 
 @router.post("/account/token", dependencies=[CsrfChecked])
-def new_token(request: Request, session: SessionDep, person: PageReader) -> Response:
+def new_token(request: Request, context: ContextDep, person: PageReader) -> Response:
     """A new bearer token for the signed-in person, shown once; the old one stops working
     (and so do their other sessions)."""
-    token = issue_token(session, person.name)
-    session.commit()
-    start_session(request, person)
+    with transaction(context.engine) as session:
+        token = issue_token(session, person.name)
+        renewed = session.get_one(Person, person.id)
+    start_session(request, renewed)
     return render(request, "account.html", error=None, done=False, token=token)
 
 
 @router.post("/account/password", dependencies=[CsrfChecked])
 def change_password(
     request: Request,
-    session: SessionDep,
     context: ContextDep,
     person: PageReader,
     current: Annotated[str, Form(max_length=500)] = "",
@@ -109,13 +110,12 @@ def change_password(
 ) -> Response:
     """Needs the current token or password; other sessions of the person end."""
     try:
-        sign_in(session, person.name, current)
-        if password != confirm:
-            raise InvalidInput("the two new passwords differ")
-        set_password(session, person, password)
+        with transaction(context.engine) as session:
+            signed_in = sign_in(session, person.name, current)
+            if password != confirm:
+                raise InvalidInput("the two new passwords differ")
+            set_password(session, signed_in, password)
     except KBError as exc:
-        session.rollback()
         return render(request, "account.html", status=exc.status, error=exc, done=False, token=None)
-    session.commit()
-    start_session(request, person)
+    start_session(request, signed_in)
     return render(request, "account.html", error=None, done=True, token=None)

@@ -27,6 +27,7 @@ from kb.clock import utcnow
 from kb.db import transaction
 from kb.errors import Forbidden, InvalidInput
 from kb.freshness import freshness_of, owner_is_active
+from kb.models import Document
 from kb.reuse import reuses_of
 from kb.review import review_document
 from kb.store import set_status
@@ -54,9 +55,8 @@ def document_page(
         due_soon_days=context.settings.due_soon_days,
     )
     reuses = reuses_of(session, document_id)
-    document.viewed_at = utcnow()
-    session.add(document)
-    session.commit()
+    with transaction(context.engine) as writing:
+        writing.get_one(Document, document_id).viewed_at = utcnow()
     return render(
         request,
         "document.html",
