@@ -18,6 +18,7 @@ from kb.clock import utcnow
 from kb.errors import InvalidInput, NotFound
 from kb.events import record_event
 from kb.models import Bid, Chunk, Document, DocumentVersion, Reuse
+from kb.people import find_person
 from kb.store import row_id
 from kb.versions import get_version
 from kb.vocabulary import Outcome, values
@@ -60,11 +61,16 @@ def record_reuse(
 ) -> Reuse:
     """Record that `document` (one of its chunks, or a version) went into a proposal.
 
-    With `chunk_id` the version is the chunk's; otherwise `version` (default: current)."""
+    With `chunk_id` the version is the chunk's; otherwise `version` (default: current).
+    Idempotent: the same (proposal, chunk or version, person) reported again returns the record
+    made the first time (its `at` tells them apart from a new one)."""
     proposal_ref = _ref(proposal_ref, "proposal_ref")
     bid_ref = _ref(bid_ref, "bid_ref") if bid_ref is not None else None
     assert document.id is not None
     number = _reused_version(session, document, chunk_id, version)
+    existing = _same_reuse(session, document.id, chunk_id, number, proposal_ref, user)
+    if existing is not None:  # reported again: the same record, nothing new
+        return existing
     now = now or utcnow()
     reuse = Reuse(
         at=now,
@@ -93,6 +99,48 @@ def record_reuse(
     )
     session.flush()
     return reuse
+
+
+def _same_reuse(
+    session: Session,
+    document_id: int,
+    chunk_id: int | None,
+    version: int,
+    proposal_ref: str,
+    user: str | None,
+) -> Reuse | None:
+    query = select(Reuse).where(
+        Reuse.document_id == document_id,
+        Reuse.proposal_ref == proposal_ref,
+        Reuse.version == version,
+        col(Reuse.chunk_id).is_(None) if chunk_id is None else Reuse.chunk_id == chunk_id,
+        col(Reuse.user).is_(None) if user is None else Reuse.user == user,
+    )
+    return session.exec(query.order_by(col(Reuse.id))).first()
+
+
+def check_reuser(session: Session, user: str) -> None:
+    """The person a reuse is reported for must be a kb user."""
+    if find_person(session, user) is None:
+        raise InvalidInput(f"user '{user}' is not a kb user; name a person `kb users list` shows")
+
+
+def list_reuse(
+    session: Session,
+    *,
+    bid_ref: str | None = None,
+    document_id: int | None = None,
+    hidden: set[int] | None = None,
+) -> list[Reuse]:
+    """Recorded reuse, oldest first, of one bid and/or one document, leaving out `hidden`
+    documents."""
+    query = select(Reuse)
+    if bid_ref is not None:
+        query = query.where(Reuse.bid_ref == bid_ref.strip())
+    if document_id is not None:
+        query = query.where(Reuse.document_id == document_id)
+    found = session.exec(query.order_by(col(Reuse.at), col(Reuse.id)))
+    return [r for r in found if r.document_id not in (hidden or set())]
 
 
 def _reused_version(

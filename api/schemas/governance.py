@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    model_validator,
+)
 
 from api.schemas.base import Request
 from kb.freshness import AuditRow, Freshness, status_counts
@@ -44,8 +52,25 @@ class ReusePublic(BaseModel):
     recorded_by: str | None
 
 
+class ReuseList(BaseModel):
+    reuse: list[ReusePublic]
+
+
 class OutcomeCreate(Request):
+    """A bid's outcome, written into its bid_result document (a new version, or a new document
+    when kb knows the bid only from reuse: then `customer` is needed unless a proposal names
+    the bid)."""
+
     outcome: Outcome
+    reasons: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
+        default_factory=list, max_length=50
+    )
+    competitors: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=50
+    )
+    amount: StrictFloat | None = Field(None, ge=0, allow_inf_nan=False)
+    decision_date: date | None = None
+    customer: str | None = Field(None, min_length=1, max_length=200)
 
 
 class BidPublic(BaseModel):
@@ -53,6 +78,28 @@ class BidPublic(BaseModel):
     outcome: str
     recorded_at: datetime
     recorded_by: str | None
+    document_id: int | None = Field(None, description="the bid_result document written")
+    version: int | None = Field(None, description="its version holding this outcome")
+
+
+class BidDocumentPublic(BaseModel):
+    id: int
+    source_id: str
+    version: int
+    title: str
+
+
+class BidDetail(BaseModel):
+    ref: str
+    outcome: str | None
+    recorded_at: datetime | None
+    recorded_by: str | None
+    document: BidDocumentPublic | None = Field(description="its bid_result document")
+    fields: dict[str, Any] = Field(
+        description="customer, outcome, reasons, competitors, amount, decision_date"
+    )
+    proposals: list[BidDocumentPublic]
+    reuse_count: int
 
 
 # -- people ---------------------------------------------------------------------------------

@@ -116,11 +116,79 @@ def test_outcomes_drive_win_rates(client: TestClient, people: dict[str, Headers]
             json={"document_id": saved["id"], "proposal_ref": proposal, "bid_ref": bid},
         )
     for bid, outcome in (("BID-1", "won"), ("BID-2", "lost"), ("BID-2", "won")):
-        response = client.post(f"/bids/{bid}/outcome", json={"outcome": outcome}, headers=service)
-        assert response.status_code == 200
+        body = {"outcome": outcome, "customer": "北方银行"}
+        response = client.post(f"/bids/{bid}/outcome", json=body, headers=service)
+        assert response.status_code == 200, response.text
         assert response.json()["outcome"] == outcome
     with Session(context_of(client).engine) as session:
         stats = reuse_stats(session, [saved["id"]])[saved["id"]]
         outcome_events = session.exec(select(Event).where(Event.action == "outcome")).all()
     assert stats.as_dict() == {"reuse_count": 3, "won": 2, "lost": 0, "win_rate": 1.0}
     assert [e.detail["previous"] for e in outcome_events] == [None, None, "lost"]
+
+
+def test_the_same_reuse_reported_twice_is_one_record_and_reads_back(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    saved = create(client, people["li.na"], title="DR design", text=TEXT)
+    service = people["proposal-tool"]
+    hit = first_chunk(client, service, "replicate snapshots")
+    body = {"chunk_id": hit["chunk_id"], "proposal_ref": "P-1", "bid_ref": "BID-7", "user": "li.na"}
+    first = client.post("/reuse", json=body, headers=service).json()
+    before = row_counts(client)
+    again = client.post("/reuse", json=body, headers=service)
+    assert again.status_code == 201 and again.json() == first
+    assert row_counts(client) == before
+    other = client.post("/reuse", json={**body, "user": "zhang.wei"}, headers=service).json()
+    ghost = client.post("/reuse", json={**body, "user": "ghost"}, headers=service)
+    assert "'ghost' is not a kb user" in assert_error(ghost, 422)["message"]
+    found = client.get("/reuse?bid_ref=BID-7", headers=people["zhao.lei"]).json()["reuse"]
+    assert [r["id"] for r in found] == [first["id"], other["id"]]
+    by_document = client.get(f"/reuse?document={saved['source_id']}", headers=service).json()
+    assert [r["id"] for r in by_document["reuse"]] == [first["id"], other["id"]]
+    assert client.get("/reuse?bid_ref=BID-8", headers=service).json() == {"reuse": []}
+    assert_error(client.get("/reuse", headers=service), 422)
+    before = row_counts(client)
+    nameless = client.post("/bids/BID-7/outcome", json={"outcome": "won"}, headers=service)
+    assert "needs the customer" in assert_error(nameless, 422)["message"]
+    assert row_counts(client) == before
+
+
+def test_an_outcome_writes_the_bid_result_document_search_finds(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    proposal = create(
+        client,
+        people["li.na"],
+        title="DR proposal",
+        kind="proposal",
+        customer="北方银行",
+        industry="金融",
+        bid="BID-9",
+        text=TEXT,
+    )
+    service = people["proposal-tool"]
+    body = {
+        "outcome": "lost",
+        "reasons": ["price 20% above the winner"],
+        "competitors": ["华为云"],
+        "amount": 1280000,
+        "decision_date": "2026-11-20",
+    }
+    response = client.post("/bids/BID-9/outcome", json=body, headers=service)
+    assert response.status_code == 200, response.text
+    written = response.json()
+    assert written["version"] == 1 and written["document_id"] != proposal["id"]
+    bid = client.get("/bids/BID-9", headers=people["zhao.lei"]).json()
+    assert bid["outcome"] == "lost" and bid["document"]["id"] == written["document_id"]
+    assert bid["fields"]["reasons"] == ["price 20% above the winner"]
+    assert bid["fields"]["customer"] == "北方银行" and bid["fields"]["amount"] == 1280000
+    assert [p["id"] for p in bid["proposals"]] == [proposal["id"]]
+    search = {"query": "DR", "filters": {"outcome": "lost", "kind": "bid_result"}}
+    hits = client.post("/search", json=search, headers=service).json()["results"]
+    assert [h["document_id"] for h in hits] == [written["document_id"]]
+    again = client.post("/bids/BID-9/outcome", json={"outcome": "won"}, headers=service).json()
+    assert (again["document_id"], again["version"]) == (written["document_id"], 2)
+    bid = client.get("/bids/BID-9", headers=service).json()
+    assert bid["outcome"] == "won" and bid["fields"]["reasons"] == body["reasons"]
+    assert_error(client.get("/bids/BID-404", headers=service), 404)
