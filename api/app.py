@@ -12,6 +12,7 @@ from api.limits import BodySizeLimit
 from api.routes import (
     document_writes,
     documents,
+    drafts,
     governance,
     health,
     reuse,
@@ -41,7 +42,17 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.state.context = context
     app.add_middleware(BodySizeLimit, max_bytes=context.settings.max_request_bytes)
     install_error_handlers(app)
-    routers = (health, search, documents, document_writes, suggestions, reuse, governance, users)
+    routers = (
+        health,
+        search,
+        documents,
+        document_writes,
+        suggestions,
+        reuse,
+        drafts,
+        governance,
+        users,
+    )
     for module in routers:
         app.include_router(module.router)
     install_web(app, context)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from api.commands import documents, governance, index, people, serve  # noqa: F401 (registers)
+from api.commands import (  # noqa: F401 (registers)
+    documents,
+    drafts,
+    governance,
+    index,
+    people,
+    serve,
+)
 from api.commands.output import say
 from api.commands.root import app
 from kb.errors import KBError

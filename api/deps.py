@@ -65,6 +65,7 @@ DocumentReader = Annotated[Person, Depends(permitted(Action.read))]
 SuggestedReader = Annotated[Person, Depends(permitted(Action.read_suggested))]
 Contributor = Annotated[Person, Depends(permitted(Action.write))]
 Reporter = Annotated[Person, Depends(permitted(Action.report))]
+Drafter = Annotated[Person, Depends(permitted(Action.draft))]
 Manager = Annotated[Person, Depends(permitted(Action.manage))]
 
 

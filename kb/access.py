@@ -54,6 +54,7 @@ class Action(StrEnum):
     read_suggested = "read_suggested"  # read a document and its versions (check_service_read)
     write = "write"  # contribute, upload and update documents
     report = "report"  # record reuse and bid outcomes (the proposal tool)
+    draft = "draft"  # make a proposal draft from suggestions (recorded as reuse)
     manage = "manage"  # people, audits, hand-overs, archive / delete / restore
 
 
@@ -66,6 +67,7 @@ PERMISSIONS: dict[Action, tuple[Role, ...]] = {
     Action.read_suggested: (_R, _C, _M, _S),
     Action.write: (_C, _M),
     Action.report: (_S, _M),
+    Action.draft: (_C, _M, _S),
     Action.manage: (_M,),
 }
 # Who may own documents: the roles that can keep them up to date.

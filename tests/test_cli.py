@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from docx import Document as WordDocument
 from typer.testing import CliRunner
 
 from api.cli import app, main
@@ -30,7 +31,7 @@ def kb(
     command_context.context.cache_clear()
     ctx = make_context(Settings(), embedder)
     monkeypatch.setattr(command_context, "context", lambda: ctx)
-    for module in ("documents", "index", "people", "governance"):
+    for module in ("documents", "index", "people", "governance", "drafts"):
         monkeypatch.setattr(f"api.commands.{module}.context", lambda: ctx)
     yield CliRunner()
     ctx.engine.dispose()
@@ -145,3 +146,31 @@ def test_terminal_escape_sequences_in_documents_reach_the_terminal_neutralised(
     assert "\\x1b]0;pwned\\x07Red \\x1b[31malert" in out and "\\x1b[2JEscapes" in out
     shown = json.loads(run(kb, "show", "esc-1", "--json")[1])
     assert "\x1b[31malert" in shown["text"]  # --json keeps the text as stored
+
+
+def test_draft_writes_a_word_file_in_standard_order(kb: CliRunner, tmp_path: Path) -> None:
+    proposal = tmp_path / "offer.md"
+    proposal.write_text(
+        "---\nid: prop-1\nkind: proposal\ncustomer: A\nindustry: 金融\nowner: li.na\n---\n"
+        "# Offer\n\n## Why us\n\nTwenty bank references.\n\n## Background\n\nA bank.\n",
+        encoding="utf-8",
+    )
+    assert run(kb, "ingest", str(proposal))[0] == 0
+    chunk_ids = {}
+    for kind in ("advantages", "background"):
+        out = run(kb, "search", "bank", "--filter", f"section_type={kind}", "--json")[1]
+        chunk_ids[kind] = json.loads(out)["results"][0]["chunk_id"]
+    request = tmp_path / "draft.json"
+    items = [{"section_type": k, "ref": str(v)} for k, v in chunk_ids.items()]
+    request.write_text(json.dumps({"title": "New offer", "items": items}), encoding="utf-8")
+    code, out, err = run(kb, "draft", str(request), "--output", str(tmp_path / "d.docx"))
+    assert code == 0, err
+    word = WordDocument(str(tmp_path / "d.docx"))
+    headings = [p.text for p in word.paragraphs if p.style.name.startswith("Heading")]
+    assert headings == ["Background", "Why us", "Sources"]
+    request.write_text(json.dumps({"title": "x", "items": [{"section_type": "nope", "ref": "1"}]}))
+    result = kb.invoke(app, ["draft", str(request), "--output", str(tmp_path / "e.docx")])
+    assert result.exit_code == 1 and "unknown section_type of item 1 'nope'" in str(
+        result.exception
+    )
+    assert not (tmp_path / "e.docx").exists()
