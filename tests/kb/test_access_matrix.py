@@ -189,9 +189,9 @@ def test_access_matrix(engine: Engine, rule: str, viewer_name: str) -> None:
 SUGGESTED = Action.read_suggested  # a document route open to services for what they are suggested
 ROLE_ACTIONS = {
     "reader": {Action.search, Action.read, SUGGESTED},
-    "contributor": {Action.search, Action.read, SUGGESTED, Action.write},
+    "contributor": {Action.search, Action.read, SUGGESTED, Action.write, Action.draft},
     "manager": set(Action),
-    "service": {Action.search, SUGGESTED, Action.report},  # reads no other document route
+    "service": {Action.search, SUGGESTED, Action.report, Action.draft},  # no other document route
 }
 
 
