@@ -128,8 +128,9 @@ def test_reuse_counts_and_win_rate_are_reported(
             json={"chunk_id": before["chunk_id"], "proposal_ref": proposal, "bid_ref": bid},
         )
         assert response.status_code == 201, response.text
-    client.post("/bids/BID-7/outcome", json={"outcome": "won"}, headers=service)
-    client.post("/bids/BID-8/outcome", json={"outcome": "lost"}, headers=service)
+    for bid, outcome in (("BID-7", "won"), ("BID-8", "lost")):
+        body = {"outcome": outcome, "customer": "东方银行"}
+        assert client.post(f"/bids/{bid}/outcome", json=body, headers=service).is_success
     [after] = suggest(client, service, text=DRAFT)
     assert after["document_id"] == saved["id"]
     assert after["reuse"] == {"reuse_count": 3, "won": 1, "lost": 1, "win_rate": 0.5}
