@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from kb.access import Viewer, can_see, grants_of
+from kb.access import Viewer, check_service_read, visible_document
 from kb.errors import InvalidInput, NotFound
 from kb.freshness import last_verified
 from kb.language import detect_language
@@ -113,14 +113,13 @@ def record_draft_reuse(
 
 
 def _visible_unit(session: Session, ref: str, viewer: Viewer | None) -> Unit:
+    """The unit `ref` names, if `viewer` may see (and, a service, read) its document."""
     unit = unit_for_ref(session, ref)
-    document = unit.document
-    grants = frozenset(grants_of(session, [document.id or -1]).get(document.id or -1, ()))
-    visible = can_see(
-        viewer, confidentiality=document.confidentiality, owner=document.owner, grants=grants
-    )
-    if not visible:
-        raise NotFound(f"no section or Q&A with ref '{ref}'")
+    try:
+        document = visible_document(session, unit.document.id or 0, viewer)
+    except NotFound:
+        raise NotFound(f"no section or Q&A with ref '{ref}'") from None
+    check_service_read(viewer, document)
     return unit
 
 
