@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: set up, load the sample people and content/ into the data folder (KB_HOME,
-# default ./.kb), then serve the API on KB_HOST:KB_PORT (default 127.0.0.1:8000).
+# default ./.kb), then serve the web pages and the API on KB_HOST:KB_PORT (default 127.0.0.1:8000).
 # Safe to run again: unchanged files write nothing, edits made over the API since stand, and
 # people disabled since stay disabled. Each run prints a new token for the sample manager.
 set -euo pipefail
@@ -14,7 +14,8 @@ url="http://${KB_HOST:-127.0.0.1}:${KB_PORT:-8000}"
 home="${KB_HOME:-.kb}"
 cat <<TXT
 
-kb is ready. A manager token for trying the API (zhang.wei):
+kb is ready. Open $url/ and sign in as zhang.wei (a manager) with this token
+(then set a password under your name), or use it for the API:
   export KB_TOKEN=$token
 Search from another terminal:
   curl -s -H "Authorization: Bearer \$KB_TOKEN" -H 'Content-Type: application/json' \\

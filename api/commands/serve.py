@@ -15,7 +15,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="address to bind (KB_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (KB_PORT)")] = None,
 ) -> None:
-    """Serve the API; OpenAPI docs at /docs."""
+    """Serve the web pages at / and the API; OpenAPI docs at /docs."""
     import uvicorn
 
     from api.app import create_app
