@@ -15,6 +15,7 @@ from kb.errors import InvalidInput, NotFound
 from kb.events import record_event
 from kb.models import Document
 from kb.people import check_not_last_manager, find_person
+from kb.vocabulary import Role
 
 
 @dataclass
@@ -64,7 +65,7 @@ def hand_over(
     if person is None and disable:
         raise NotFound(f"no person named '{leaver}' to disable")
     _check_successor(session, leaver, successor)
-    if disable and person is not None and person.role == "manager" and not person.disabled:
+    if disable and person is not None and person.role == Role.manager and not person.disabled:
         check_not_last_manager(session, person)  # before anything moves
     now = now or utcnow()
     result = Handover(leaver, successor)

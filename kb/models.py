@@ -22,7 +22,7 @@ class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True)
     display_name: str | None = None
-    role: str = "contributor"
+    role: str = "contributor"  # a kb.vocabulary.Role
     team: str | None = Field(default=None, index=True)
     disabled: bool = False
     token_hash: str | None = Field(default=None, index=True, unique=True)

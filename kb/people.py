@@ -156,7 +156,7 @@ def import_people(session: Session, entries: Iterable[dict[str, Any]]) -> tuple[
         _check_name(name)
         person = find_person(session, name)
         if person is None:
-            person = Person(name=name, role=str(entry.get("role", "contributor")))
+            person = Person(name=name, role=str(entry.get("role", Role.contributor.value)))
             created += 1
         before = (person.role, person.team, person.display_name, person.disabled)
         for field in ("role", "team", "display_name"):
@@ -164,7 +164,7 @@ def import_people(session: Session, entries: Iterable[dict[str, Any]]) -> tuple[
                 setattr(person, field, entry[field] if field != "role" else str(entry[field]))
         _check_role(person.role)
         person.disabled = person.disabled or bool(entry.get("disabled", False))
-        was_active_manager = before[0] == "manager" and not before[3] and person.id is not None
+        was_active_manager = before[0] == Role.manager and not before[3] and person.id is not None
         if was_active_manager and (person.role != Role.manager or person.disabled):
             check_not_last_manager(session, person)
         if person.id is not None and before != (

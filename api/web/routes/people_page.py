@@ -53,7 +53,7 @@ def people_action(
         with transaction(context.engine) as writing:
             if action == "add":
                 _, token = add_person(
-                    writing, name, role=role or "contributor", team=team.strip() or None
+                    writing, name, role=role or Role.contributor.value, team=team.strip() or None
                 )
             elif action in ("disable", "enable"):
                 set_disabled(writing, name, action == "disable")
