@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ingest.contributions import Contribution, contribute, revise
-from ingest.preparation import ChunkBudget
+from ingest.chunking import ChunkBudget
+from ingest.submission import Submission, revise, submit_new
 from kb.bids import bid_result_of, documents_naming
 from kb.errors import InvalidInput
 from kb.models import Bid
@@ -53,23 +53,23 @@ def report_outcome(
     note = f"outcome {report.outcome} reported by {author}"
     document = bid_result_of(session, bid.ref)
     if document is not None:
-        contribution = Contribution(report.fields(), None, note)
+        submission = Submission(report.fields(), None, note)
         saved = revise(
             session,
             budget,
             document,
-            contribution,
+            submission,
             base_version=document.current_version,
             author=author,
         )
     else:
-        saved = contribute(
+        saved = submit_new(
             session, budget, _new_result(session, bid.ref, report, note), author=author
         )
     return bid, saved
 
 
-def _new_result(session: Session, ref: str, report: OutcomeReport, note: str) -> Contribution:
+def _new_result(session: Session, ref: str, report: OutcomeReport, note: str) -> Submission:
     """A bid_result document for a bid kb knows only from reuse or a proposal."""
     proposals = documents_naming(session, ref, Kind.proposal)
     proposal = proposals[0] if proposals else None
@@ -92,7 +92,7 @@ def _new_result(session: Session, ref: str, report: OutcomeReport, note: str) ->
         fields["industry"] = proposal.meta["industry"]
     lines = [f"# {fields['title']}", "", f"- outcome: {report.outcome}"]
     lines += [f"- reason: {reason}" for reason in report.reasons]
-    return Contribution(fields, "\n".join(lines) + "\n", note)
+    return Submission(fields, "\n".join(lines) + "\n", note)
 
 
 def _slug(ref: str) -> str:
