@@ -59,7 +59,12 @@ def outside_root(source: SourceFile) -> bool:
 
 def _walk(root: Path, found: Discovery) -> None:
     files: list[SourceFile] = []
-    for folder, subfolders, names in os.walk(root):
+
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename or root).relative_to(root).as_posix()
+        found.skip(where, f"cannot read the folder: {error.strerror}")
+
+    for folder, subfolders, names in os.walk(root, onerror=unreadable):
         here = Path(folder)
         for name in sorted(subfolders):
             reason = _folder_skip_reason(here / name)
