@@ -13,6 +13,7 @@ from api.routes import (
     document_writes,
     documents,
     drafts,
+    glossary,
     governance,
     health,
     reuse,
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
         suggestions,
         reuse,
         drafts,
+        glossary,
         governance,
         users,
     )

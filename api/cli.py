@@ -7,6 +7,7 @@ import sys
 from api.commands import (  # noqa: F401 (registers)
     documents,
     drafts,
+    glossary,
     governance,
     index,
     people,

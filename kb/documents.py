@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kb.errors import DocumentFormatError
+from kb.glossary import parse_glossary
 from kb.language import detect_language
 from kb.vocabulary import (
     FIELDS_BY_NAME,
@@ -106,6 +107,8 @@ def build_draft(
             f"{origin}: field 'outcome' must be one of {', '.join(values(Outcome))} "
             f"(got '{meta['outcome']}')"
         )
+    if kind == Kind.glossary:
+        parse_glossary(text, origin)  # a glossary that does not parse is refused
     source_id = _text(fields.get("id"), "id", origin) or default_id
     if source_id.endswith(RESERVED_ID_ENDINGS):
         raise DocumentFormatError(

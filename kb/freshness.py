@@ -26,6 +26,7 @@ REVIEW_INTERVALS: dict[str, int | None] = {
     "product_note": 180,
     "qa": 180,
     "proposal": 365,
+    "glossary": 365,  # vocabulary changes slowly; a yearly look keeps it honest
     "bid_result": None,  # a record of what happened: it does not go stale
 }
 KINDS, STATUSES = values(Kind), values(Status)

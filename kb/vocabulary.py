@@ -22,6 +22,19 @@ class Kind(StrEnum):
     proposal = "proposal"
     bid_result = "bid_result"
     qa = "qa"
+    glossary = "glossary"  # the team's names for things (kb.glossary); not a search result
+
+
+class EntryType(StrEnum):
+    """What a glossary entry names."""
+
+    product = "product"
+    competitor = "competitor"
+    customer = "customer"
+    industry = "industry"
+    technology = "technology"
+    regulation = "regulation"
+    term = "term"
 
 
 class Status(StrEnum):
@@ -108,7 +121,8 @@ class MetadataField:
 
     `filter` is the name search and `/documents` filter it by (None: not a filter); `aliases`
     are other fields whose values count as this one's (a competitor_intel's `competitor` counts
-    among its `competitors`); `kinds` carry it; `required_by` kinds must give it."""
+    among its `competitors`); `kinds` carry it; `required_by` kinds must give it; `named_by` is the
+    glossary entry type whose names its values are (matched by any alias, shown canonical)."""
 
     name: str
     shape: Shape
@@ -116,16 +130,41 @@ class MetadataField:
     aliases: tuple[str, ...] = ()
     kinds: tuple[Kind, ...] = ALL_KINDS
     required_by: tuple[Kind, ...] = ()
+    named_by: EntryType | None = None
 
 
 _INTEL, _PROPOSAL, _BID, _QA = Kind.competitor_intel, Kind.proposal, Kind.bid_result, Kind.qa
 METADATA_FIELDS: tuple[MetadataField, ...] = (
-    MetadataField("products", Shape.list, filter="product"),
-    MetadataField("competitors", Shape.list, filter="competitor", aliases=("competitor",)),
+    MetadataField("products", Shape.list, filter="product", named_by=EntryType.product),
+    MetadataField(
+        "competitors",
+        Shape.list,
+        filter="competitor",
+        aliases=("competitor",),
+        named_by=EntryType.competitor,
+    ),
     MetadataField("tags", Shape.list, filter="tag"),
-    MetadataField("industry", Shape.text, filter="industry", required_by=(_PROPOSAL,)),
-    MetadataField("customer", Shape.text, filter="customer", required_by=(_PROPOSAL, _BID)),
-    MetadataField("competitor", Shape.text, kinds=(_INTEL,), required_by=(_INTEL,)),
+    MetadataField(
+        "industry",
+        Shape.text,
+        filter="industry",
+        required_by=(_PROPOSAL,),
+        named_by=EntryType.industry,
+    ),
+    MetadataField(
+        "customer",
+        Shape.text,
+        filter="customer",
+        required_by=(_PROPOSAL, _BID),
+        named_by=EntryType.customer,
+    ),
+    MetadataField(
+        "competitor",
+        Shape.text,
+        kinds=(_INTEL,),
+        required_by=(_INTEL,),
+        named_by=EntryType.competitor,
+    ),
     MetadataField("source", Shape.text, kinds=(_INTEL,), required_by=(_INTEL,)),
     MetadataField("observed", Shape.date, kinds=(_INTEL,), required_by=(_INTEL,)),
     MetadataField("bid", Shape.text, kinds=(_PROPOSAL, _BID), required_by=(_BID,)),

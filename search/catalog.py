@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from kb.access import Viewer, can_see, grants_of
 from kb.clock import after_day
 from kb.errors import InvalidInput
+from kb.glossary import Glossary, load_glossary
 from kb.models import Chunk, Document, DocumentVersion
 from kb.reuse import bid_outcomes
 from kb.sections import resolve_section_type
@@ -85,6 +86,7 @@ class Catalog:
     chunk_doc: dict[int, int] = field(default_factory=dict)
     doc_chunks: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     chunk_section: dict[int, str] = field(default_factory=dict)  # proposal chunks' types
+    glossary: Glossary = field(default_factory=Glossary)  # what entries' metadata is named by
 
     @cached_property
     def has_confidential(self) -> bool:
@@ -96,7 +98,7 @@ class Catalog:
         """Chunk ids the query may return, or None when everything is allowed."""
         filters = dict(filters)
         sections = section_types_wanted(filters.pop(SECTION_FILTER, None))
-        checks = parse_filters(filters)
+        checks = parse_filters(filters, self.glossary)
         sees_all = viewer is None or viewer.is_manager or not self.has_confidential
         if not checks and not sections and sees_all:
             return None
@@ -118,13 +120,17 @@ def section_types_wanted(raw: Any) -> set[str]:
     return {resolve_section_type(str(v), SECTION_FILTER) for v in values}
 
 
-def parse_filters(filters: Mapping[str, Any]) -> list[Any]:
-    """Turn `{"kind": "proposal", "product": "X-200", ...}` into predicates over DocEntry."""
+def parse_filters(filters: Mapping[str, Any], glossary: Glossary | None = None) -> list[Any]:
+    """Turn `{"kind": "proposal", "product": "X-200", ...}` into predicates over DocEntry.
+    With a glossary, metadata values are named by any of their forms (entries' metadata is
+    canonical: see `entries_of`)."""
+    glossary = glossary or Glossary()
     checks: list[Any] = []
     for key, raw in filters.items():
         if raw is None or raw == "" or raw == []:
             continue
-        wanted = {str(v).strip().lower() for v in (raw if isinstance(raw, list) else [raw])}
+        given = [str(v).strip() for v in (raw if isinstance(raw, list) else [raw])]
+        wanted = {glossary.canonical(key, value).lower() for value in given}
         _check_choices(key, wanted)
         if key in FIELDS_BY_FILTER:
             checks.append(_field_check(FIELDS_BY_FILTER[key].name, wanted))
@@ -203,8 +209,9 @@ def entry_of(document: Document, grants: set[str], outcome: str | None) -> DocEn
 
 def load_catalog(session: Session) -> tuple[Catalog, list[tuple[int, str]]]:
     """The catalog of active documents' current chunks, and (chunk id, hash) of those chunks."""
-    catalog = Catalog()
-    documents = list(session.exec(select(Document).where(Document.status == Status.active)))
+    catalog = Catalog(glossary=load_glossary(session))
+    searchable = (Document.status == Status.active, Document.kind != Kind.glossary)
+    documents = list(session.exec(select(Document).where(*searchable)))
     for document, entry in zip(documents, entries_of(session, documents), strict=True):
         assert document.id is not None
         catalog.docs[document.id] = entry
@@ -212,7 +219,7 @@ def load_catalog(session: Session) -> tuple[Catalog, list[tuple[int, str]]]:
         select(Chunk.id, Chunk.document_id, Chunk.content_hash, Chunk.section_type)
         .join(DocumentVersion, col(DocumentVersion.id) == Chunk.version_id)
         .join(Document, col(Document.id) == Chunk.document_id)
-        .where(Document.status == Status.active, DocumentVersion.number == Document.current_version)
+        .where(*searchable, DocumentVersion.number == Document.current_version)
     ).all()
     chunks: list[tuple[int, str]] = []
     for chunk_id, document_id, content_hash, section in rows:
@@ -229,6 +236,7 @@ def entries_of(session: Session, documents: list[Document]) -> list[DocEntry]:
     """Catalog entries of these documents, with their grants and bid outcomes."""
     grants = grants_of(session)
     outcomes = bid_outcomes(session, (str(d.meta["bid"]) for d in documents if d.meta.get("bid")))
+    glossary = load_glossary(session)
     entries = []
     for document in documents:
         assert document.id is not None
@@ -236,5 +244,7 @@ def entries_of(session: Session, documents: list[Document]) -> list[DocEntry]:
             outcome = document.meta.get("outcome")
         else:
             outcome = outcomes.get(str(document.meta.get("bid", "")))
-        entries.append(entry_of(document, grants.get(document.id, set()), outcome))
+        entry = entry_of(document, grants.get(document.id, set()), outcome)
+        entry.meta = glossary.canonical_meta(entry.meta)
+        entries.append(entry)
     return entries

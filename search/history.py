@@ -16,7 +16,9 @@ from sqlmodel import Session, col, select
 
 from kb.access import Viewer, version_confidentiality
 from kb.embeddings import load_vectors
+from kb.glossary import load_glossary
 from kb.models import Chunk, Document, DocumentVersion, keyword_text
+from kb.vocabulary import Kind
 from search.catalog import DocEntry, entries_of, parse_filters
 from search.embedder import Embedder
 from search.fusion import convex_combination, one_signal
@@ -40,6 +42,7 @@ def past_chunks(
         .join(Document, col(Document.id) == Chunk.document_id)
         .where(
             Document.status != "deleted",
+            Document.kind != Kind.glossary.value,
             (DocumentVersion.number != Document.current_version) | (Document.status == "archived"),
         )
     ).all()
@@ -48,7 +51,7 @@ def past_chunks(
     ids = sorted({chunk.document_id for chunk, *_ in rows})
     documents = list(session.exec(select(Document).where(col(Document.id).in_(ids))))
     entries = {e.id: e for e in entries_of(session, documents)}
-    checks = parse_filters(filters)
+    checks = parse_filters(filters, load_glossary(session))
     past = []
     for chunk, number, title, meta in rows:
         current = entries[chunk.document_id]

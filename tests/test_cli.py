@@ -107,6 +107,12 @@ def test_sample_content_ingests_cleanly_and_audit_shows_every_status(kb: CliRunn
     assert {"fresh", "due_soon", "stale", "unowned"} <= statuses
     code, out, _ = run(kb, "check")
     assert code == 0 and out.strip().endswith("ok")
+    code, out, _ = run(kb, "search", "华为云", "-f", "competitor=Huawei", "--json")
+    hits = json.loads(out)["results"]
+    assert code == 0 and len(hits) >= 3
+    assert all("Huawei Cloud" in hit["metadata"]["competitors"] for hit in hits)
+    code, out, _ = run(kb, "glossary", "Classified Protection", "--json")
+    assert code == 0 and [e["name"] for e in json.loads(out)["entries"]] == ["等保", "等保三级"]
 
 
 def test_searching_an_empty_knowledge_base_says_so(kb: CliRunner) -> None:

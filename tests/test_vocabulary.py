@@ -58,12 +58,13 @@ def test_each_kind_requires_the_fields_of_the_table(kind: Kind) -> None:
     required = required_fields(kind)
     fields = {"kind": kind.value, "outcome": "won", "observed": "2026-01-01"}
     fields |= {name: "x" for name in required if name not in fields}
-    assert build_draft(fields, "text", origin="t", default_id="d", default_title="t").kind == kind
+    text = "| name | type |\n|---|---|\n| X-200 | product |" if kind == Kind.glossary else "text"
+    assert build_draft(fields, text, origin="t", default_id="d", default_title="t").kind == kind
     for name in required:
         with pytest.raises(DocumentFormatError, match=name):
             build_draft(
                 {k: v for k, v in fields.items() if k != name},
-                "text",
+                text,
                 origin="t",
                 default_id="d",
                 default_title="t",

@@ -36,6 +36,7 @@ from kb.access import (
 from kb.clock import utcnow
 from kb.db import transaction
 from kb.events import document_events
+from kb.glossary import load_glossary
 from kb.models import Document
 from kb.versions import diff_versions, get_version
 from kb.vocabulary import Kind, Language, Status, has_value
@@ -57,7 +58,8 @@ def list_documents(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DocumentsPublic:
-    """Documents the caller may see, newest first; `total` counts only those."""
+    """Documents the caller may see, newest first; `total` counts only those. Product,
+    competitor, customer and industry are matched by any name the glossary gives them."""
     viewer = viewer_of(person)
     query = select(Document).order_by(col(Document.updated_at).desc(), col(Document.id).desc())
     if status is None:
@@ -71,19 +73,26 @@ def list_documents(
             query = query.where(getattr(Document, name) == str(value))
     if q:
         query = query.where(col(Document.title).contains(q, autoescape=True))
-    wanted = metadata_filters(meta_filters)
+    glossary = load_glossary(session)
+    wanted = {
+        name: glossary.canonical(name, value)
+        for name, value in metadata_filters(meta_filters).items()
+    }
     grants = grants_of(session)
     found = [
         d
         for d in session.exec(query)
         if may_see(viewer, d, grants)
-        and all(has_value(d.meta, name, [value]) for name, value in wanted.items())
+        and all(
+            has_value(glossary.canonical_meta(d.meta), name, [value])
+            for name, value in wanted.items()
+        )
     ]
     return DocumentsPublic(
         total=len(found),
         limit=limit,
         offset=offset,
-        items=[DocumentPublic.of(d) for d in found[offset : offset + limit]],
+        items=[DocumentPublic.of(d, glossary) for d in found[offset : offset + limit]],
     )
 
 
@@ -140,4 +149,4 @@ def get_document(ref: str, context: ContextDep, person: SuggestedReader) -> Docu
         version = get_version(session, document, document.current_version)
         document.viewed_at = utcnow()
         session.add(document)
-    return DocumentDetail.of_version(document, version)
+    return DocumentDetail.of_version(document, version, load_glossary(session))

@@ -17,6 +17,7 @@ from pydantic import (
 
 from api.schemas.base import MAX_TEXT_CHARS, Request
 from kb.documents import MAX_REVIEW_INTERVAL_DAYS
+from kb.glossary import Glossary
 from kb.models import Document, DocumentVersion, Event
 from kb.versions import field_changes
 from kb.vocabulary import (
@@ -168,15 +169,16 @@ class DocumentPublic(BaseModel):
     viewed_at: datetime | None
 
     @classmethod
-    def of(cls, document: Document) -> Self:
-        return cls.model_validate(_document_fields(document))
+    def of(cls, document: Document, glossary: Glossary | None = None) -> Self:
+        """With a glossary, metadata values (competitor, industry, ...) by canonical name."""
+        return cls.model_validate(_document_fields(document, glossary))
 
 
-def _document_fields(document: Document) -> dict[str, Any]:
+def _document_fields(document: Document, glossary: Glossary | None = None) -> dict[str, Any]:
     return {
         **document.model_dump(exclude={"meta", "current_version"}),
         "version": document.current_version,
-        "metadata": document.meta,
+        "metadata": glossary.canonical_meta(document.meta) if glossary else document.meta,
     }
 
 
@@ -186,11 +188,13 @@ class DocumentDetail(DocumentPublic):
     change_note: str | None
 
     @classmethod
-    def of_version(cls, document: Document, version: DocumentVersion) -> DocumentDetail:
+    def of_version(
+        cls, document: Document, version: DocumentVersion, glossary: Glossary | None = None
+    ) -> DocumentDetail:
         """The document with the text of its `version` (the current one, as a rule)."""
         return cls.model_validate(
             {
-                **_document_fields(document),
+                **_document_fields(document, glossary),
                 "text": version.text,
                 "author": version.author,
                 "change_note": version.change_note,

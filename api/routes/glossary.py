@@ -1,0 +1,35 @@
+"""GET /glossary: the team's names for things, in Chinese and English.
+
+Entries are edited like any document: the glossary documents (kind `glossary`) are created and
+changed through POST and PUT /documents, versioned and owned like the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import Searcher, SessionDep
+from api.schemas.glossary import GlossaryEntryPublic, GlossaryPublic
+from kb.errors import InvalidInput
+from kb.glossary import ENTRY_TYPES, load_glossary
+
+router = APIRouter(tags=["glossary"])
+
+
+@router.get("/glossary")
+def list_glossary(
+    session: SessionDep,
+    person: Searcher,
+    type: Annotated[str | None, Query(description="one of the entry types")] = None,
+    q: Annotated[str | None, Query(description="a name, in any form, or part of one")] = None,
+) -> GlossaryPublic:
+    """Glossary entries, by type and canonical name; `q` finds an entry by any of its forms."""
+    if type is not None and type not in ENTRY_TYPES:
+        raise InvalidInput(f"unknown glossary type '{type}'; use one of {', '.join(ENTRY_TYPES)}")
+    entries = load_glossary(session).search(q or "", type)
+    return GlossaryPublic(
+        total=len(entries),
+        entries=[GlossaryEntryPublic.model_validate(e.as_dict()) for e in entries],
+    )

@@ -1,0 +1,76 @@
+"""One name for one thing over HTTP: the glossary as documents, metadata matched by any alias."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import Headers, assert_error, create, row_counts
+
+GLOSSARY = """# Glossary
+
+| name | type | zh | en | variants | note |
+|---|---|---|---|---|---|
+| Huawei Cloud | competitor | 华为云; 华为 | Huawei | HWC | |
+| Energy | industry | 能源; 电力 | energy; power | utilities | |
+| 等保 | regulation | 等保; 等级保护 | MLPS; Classified Protection | GB/T 22239 | |
+"""
+
+
+def _sample(client: TestClient, people: Headers) -> dict[str, object]:
+    manager = people["wang.min"]
+    glossary = create(
+        client, manager, title="Glossary", kind="glossary", text=GLOSSARY, id="glossary-main"
+    )
+    create(client, manager, title="Grid SOC", text="SOC for the grid.", industry="energy")
+    create(client, manager, title="电厂采集", text="电厂数据采集方案。", industry="能源")
+    create(client, manager, title="Bank", text="Core banking feeds.", industry="金融")
+    create(
+        client,
+        manager,
+        title="华为云降价",
+        kind="competitor_intel",
+        text="华为云报价下调约三成。",
+        competitor="华为云",
+        source="客户访谈",
+        observed="2026-08-28",
+    )
+    return glossary
+
+
+def test_metadata_is_matched_by_any_alias_and_shown_by_its_canonical_name(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    _sample(client, people)
+    reader = people["zhao.lei"]
+    for alias in ("能源", "Energy", "power"):
+        listed = client.get("/documents", params={"industry": alias}, headers=reader).json()
+        assert sorted(d["title"] for d in listed["items"]) == ["Grid SOC", "电厂采集"]
+        assert {d["metadata"]["industry"] for d in listed["items"]} == {"Energy"}
+    found = client.post(
+        "/search", json={"query": "华为云", "filters": {"competitor": "Huawei"}}, headers=reader
+    ).json()["results"]
+    assert [hit["title"] for hit in found] == ["华为云降价"]
+    assert found[0]["metadata"]["competitor"] == "Huawei Cloud"
+
+
+def test_the_glossary_is_listed_and_edited_like_a_document(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    glossary = _sample(client, people)
+    reader, manager = people["zhao.lei"], people["wang.min"]
+    entries = client.get("/glossary", params={"q": "MLPS"}, headers=reader).json()["entries"]
+    assert [e["name"] for e in entries] == ["等保"] and entries[0]["document"] == "glossary-main"
+    assert client.get("/glossary", params={"type": "industry"}, headers=reader).json()["total"] == 1
+    assert_error(client.get("/glossary", params={"type": "gadget"}, headers=reader), 422)
+    before = row_counts(client)
+    broken = GLOSSARY.replace("| Energy | industry |", "| Energy | sector |")
+    body = {"text": broken, "base_version": glossary["version"]}
+    error = assert_error(client.put("/documents/glossary-main", json=body, headers=manager), 422)
+    assert "'Energy' has type 'sector'" in error["message"] and row_counts(client) == before
+    renamed = GLOSSARY.replace("| Energy | industry |", "| Power & Utilities | industry |")
+    body = {"text": renamed, "base_version": glossary["version"]}
+    assert client.put("/documents/glossary-main", json=body, headers=manager).status_code == 200
+    listed = client.get("/documents", params={"industry": "电力"}, headers=reader).json()
+    assert {d["metadata"]["industry"] for d in listed["items"]} == {"Power & Utilities"}
+    hits = client.post("/search", json={"query": "glossary"}, headers=reader).json()["results"]
+    assert all(hit["kind"] != "glossary" for hit in hits)
