@@ -40,7 +40,10 @@ class Context:
     @cached_property
     def search(self) -> SearchService:
         return SearchService(
-            self.indexes, alpha=self.settings.hybrid_alpha, default_top_k=self.settings.top_k
+            self.indexes,
+            alpha=self.settings.hybrid_alpha,
+            default_top_k=self.settings.top_k,
+            translate=self.settings.query_translation,
         )
 
     def ingest(

@@ -1,11 +1,12 @@
 """Search quality on the sample knowledge base (content/), Chinese and English queries as
 presales engineers type them, with the documents a colleague would want (hand-judged).
 
-    .venv/bin/python bench/eval_content.py
+    .venv/bin/python bench/eval_content.py [HOME]
 
 SciFact measures English only; this shows what the keyword side does for Chinese and how the
 default English model behaves on mixed content. Prints hit@1, MRR@10 and recall@5 per mode and
-language.
+language, then nDCG@10 on the judged cross-language set (bench/cross_language.py: Chinese
+queries whose best documents are English and the reverse), with query translation on and off.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.context import Context  # noqa: E402
-from bench.beir import mrr_at, recall_at  # noqa: E402
+from bench.beir import mrr_at, ndcg_at, recall_at  # noqa: E402
+from bench.cross_language import EN_TO_ZH, ZH_TO_EN  # noqa: E402
 from kb.config import Settings  # noqa: E402
 from kb.language import detect_language  # noqa: E402
 
@@ -57,9 +59,36 @@ JUDGED: dict[str, list[str]] = {
 }
 
 
+def cross_language(context: Context) -> None:
+    """nDCG@10 per direction and mode, with query translation on and off."""
+    known = {entry.source_id for entry in context.indexes.catalog.docs.values()}
+    judged = [doc for qrels in (*ZH_TO_EN.values(), *EN_TO_ZH.values()) for doc in qrels]
+    missing = sorted(set(judged) - known)
+    if missing:
+        raise SystemExit(f"judged documents not in content/: {', '.join(missing)}")
+    print(f"\ncross-language: {len(ZH_TO_EN)} zh->en and {len(EN_TO_ZH)} en->zh queries")
+    print(f"{'mode':9s} {'translation':11s} {'zh->en':>7s} {'en->zh':>7s}")
+    service = context.search
+    for mode in ("hybrid", "keyword", "semantic"):
+        for translate in (True, False):
+            service.translate = translate
+            figures = []
+            for judged_set in (ZH_TO_EN, EN_TO_ZH):
+                scores = [
+                    ndcg_at([h.source_id for h in service.search(q, top_k=10, mode=mode)], qrels)
+                    for q, qrels in judged_set.items()
+                ]
+                figures.append(sum(scores) / len(scores))
+            label = "on" if translate else "off"
+            print(f"{mode:9s} {label:11s} {figures[0]:7.3f} {figures[1]:7.3f}")
+    service.translate = True
+
+
 def main() -> None:
+    """`eval_content.py [HOME]`: HOME keeps the ingested sample between runs (a re-run ingests
+    only what changed); by default a temporary folder."""
     with tempfile.TemporaryDirectory() as tmp:
-        context = Context(Settings(home=Path(tmp)))
+        context = Context(Settings(home=Path(sys.argv[1] if len(sys.argv) > 1 else tmp)))
         report, _ = context.ingest([ROOT / "content"])
         print(f"content/: {len(report.added)} documents; {len(JUDGED)} judged queries")
         print(f"{'mode':9s} {'lang':4s} {'n':>3s} {'hit@1':>6s} {'MRR@10':>7s} {'R@5':>6s}")
@@ -84,6 +113,7 @@ def main() -> None:
                     f"{mode:9s} {language:4s} {n:3d} {sum(r[0] for r in rows) / n:6.2f} "
                     f"{sum(r[1] for r in rows) / n:7.3f} {sum(r[2] for r in rows) / n:6.2f}"
                 )
+        cross_language(context)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         0.5, ge=0.0, le=1.0, description="weight of semantic scores in hybrid ranking"
     )
     top_k: int = Field(10, ge=1, le=200, description="default number of search results")
+    query_translation: bool = Field(
+        True,
+        description="keyword search also looks query terms up in the other language "
+        "(glossary, then CC-CEDICT)",
+    )
     near_duplicate_threshold: float = Field(
         0.9, ge=0.0, le=1.0, description="similarity above which a contribution is a near-duplicate"
     )

@@ -6,7 +6,7 @@ Ties keep the order in which ids were first seen (the first ranking or argument 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from typing import Literal
 
 from kb.errors import InvalidInput
@@ -36,11 +36,16 @@ def normalise(ranking: Ranking, method: Method = "minmax") -> dict[int, float]:
 
 
 def convex_combination(
-    keyword: Ranking, semantic: Ranking, alpha: float, method: Method = "minmax"
+    keyword: Ranking,
+    semantic: Ranking,
+    alpha: float,
+    method: Method = "minmax",
+    keyword_only: Container[int] = frozenset(),
 ) -> list[tuple[int, float]]:
     """`alpha * semantic + (1 - alpha) * keyword` on normalised scores. An id missing from a
     list gets 0 under min-max (the bottom of its range, even when the list holds one id or only
-    ties, which normalise to 1), and that list's lowest score under z-score."""
+    ties, which normalise to 1), and that list's lowest score under z-score. Ids in
+    `keyword_only` (text the model cannot read) score their normalised keyword score alone."""
     if not 0.0 <= alpha <= 1.0:
         raise InvalidInput(f"alpha must be between 0 and 1, got {alpha}")
     lexical, dense = normalise(keyword, method), normalise(semantic, method)
@@ -50,6 +55,11 @@ def convex_combination(
         key: alpha * dense.get(key, dense_floor) + (1 - alpha) * lexical.get(key, lexical_floor)
         for key in {**lexical, **dense}
     }
+    for key in [key for key in scores if key in keyword_only]:
+        if key in lexical:
+            scores[key] = lexical[key]
+        else:
+            del scores[key]
     return _ordered(scores)
 
 

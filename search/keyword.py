@@ -8,6 +8,12 @@ counted over live rows at query time, so they stay exact under removal.
 Scores are BM25 with Lucene's idf, `log(1 + (N - df + 0.5) / (df + 0.5))`, and the classic
 term weight `tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))`, N and avgdl over live
 documents. A query term repeated q times counts q times.
+
+A query may also carry synonym groups (query translation, search/translation.py): alternatives
+of one source term, each an alternative's tokens (all must occur: a phrase, loosely). A group is
+scored as one term (Pirkola's structured query): its tf in a row is the sum of its alternatives'
+tfs (an alternative's tf is its rarest token's), its df the number of rows holding any of them,
+its idf never above the lowest idf of the source term's own tokens, times the group's weight.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ import json
 import os
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -29,6 +36,15 @@ FORMAT = 1
 FILENAME = "index.npz"
 MIN_DELTA = 50_000  # postings held in the delta before a merge, at least
 _TF_MAX = np.iinfo(np.uint16).max
+
+
+@dataclass(frozen=True)
+class SynonymGroup:
+    """Alternatives standing for one query term (see the module docstring)."""
+
+    alternatives: tuple[tuple[str, ...], ...]
+    weight: float
+    source_tokens: tuple[str, ...] = ()
 
 
 class _Vocabulary(dict[str, int]):
@@ -98,7 +114,11 @@ class KeywordIndex:
                 self._norm = None
 
     def search(
-        self, query_tokens: list[str], k: int, allowed: np.ndarray | None = None
+        self,
+        query_tokens: list[str],
+        k: int,
+        allowed: np.ndarray | None = None,
+        groups: Sequence[SynonymGroup] = (),
     ) -> list[tuple[int, float]]:
         """Top `k` (id, score) with a positive score, best first, ties by id."""
         if k < 0:
@@ -106,6 +126,8 @@ class KeywordIndex:
         if k == 0 or not self._row_of:
             return []
         scores = self._scores(Counter(query_tokens))
+        for group in groups:
+            self._add_group_scores(scores, group)
         mask = self._live if allowed is None else self._live & np.isin(self._ids, allowed)
         scores[~mask] = 0.0
         return _top_k(scores, self._ids, k)
@@ -141,6 +163,41 @@ class KeywordIndex:
             tf = tfs.astype(np.float64)
             np.add.at(scores, rows, (count * idf * (self.k1 + 1)) * tf / (tf + norm[rows]))
         return scores
+
+    def _add_group_scores(self, scores: np.ndarray, group: SynonymGroup) -> None:
+        """Add one synonym group's BM25 contribution to `scores` (see the module docstring)."""
+        found = [self._alternative_postings(tokens) for tokens in group.alternatives]
+        found = [(rows, tfs) for rows, tfs in found if len(rows)]
+        if not found:
+            return
+        rows, inverse = np.unique(np.concatenate([r for r, _ in found]), return_inverse=True)
+        tf = np.bincount(inverse, weights=np.concatenate([t for _, t in found]))
+        df = self._df(rows)
+        if df == 0:
+            return
+        idf = self._idf(df)
+        if group.source_tokens:
+            idf = min(idf, min(self.idf(token) for token in group.source_tokens))
+        norm = self._row_norms()[rows]
+        scores[rows] += group.weight * idf * (self.k1 + 1) * tf / (tf + norm)
+
+    def _alternative_postings(self, tokens: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows holding every token of an alternative, with the smallest of their tfs."""
+        rows: np.ndarray | None = None
+        tfs = np.empty(0)
+        for token in dict.fromkeys(tokens):
+            term_id = self._vocab.get(token)
+            if term_id is None:
+                return np.empty(0, np.int32), np.empty(0)
+            term_rows, term_tfs = self._postings(term_id)
+            if rows is None:
+                rows, tfs = term_rows, term_tfs.astype(np.float64)
+                continue
+            rows, mine, theirs = np.intersect1d(rows, term_rows, return_indices=True)
+            tfs = np.minimum(tfs[mine], term_tfs[theirs])
+            if not len(rows):
+                break
+        return (rows, tfs) if rows is not None else (np.empty(0, np.int32), np.empty(0))
 
     def _row_norms(self) -> np.ndarray:
         """`k1 * (1 - b + b * dl / avgdl)` per row, cached until the next change."""

@@ -16,11 +16,13 @@ from kb.language import detect_language
 from kb.models import Chunk
 from kb.vocabulary import Mode, values
 from search.catalog import DocEntry
+from search.dictionary import cedict
 from search.fusion import convex_combination, one_signal
 from search.history import past_chunks, rank_past
 from search.indexer import SearchIndexes
 from search.snippet import make_snippet, query_terms
 from search.tokenize import tokenize
+from search.translation import Expansion, QueryTranslator, TranslatedQuery
 
 MAX_QUERY_CHARS = 2000
 MAX_TOP_K = 200
@@ -75,10 +77,32 @@ class Ranking:
 
 
 class SearchService:
-    def __init__(self, indexes: SearchIndexes, *, alpha: float, default_top_k: int = 10) -> None:
+    def __init__(
+        self,
+        indexes: SearchIndexes,
+        *,
+        alpha: float,
+        default_top_k: int = 10,
+        translate: bool = True,
+    ) -> None:
         self.indexes = indexes
         self.alpha = alpha
         self.default_top_k = default_top_k
+        self.translate = translate
+        self._translator: QueryTranslator | None = None
+
+    def expansions(self, query: str, mode: str = "hybrid") -> list[Expansion]:
+        """The translations a keyword search of `query` also looks for (none when translation
+        is off or the mode has no keyword side)."""
+        return list(self._translation(query, mode).expansions)
+
+    def _translation(self, query: str, mode: str) -> TranslatedQuery:
+        if not self.translate or mode == Mode.semantic:
+            return TranslatedQuery()
+        glossary = self.indexes.catalog.glossary
+        if self._translator is None or self._translator.glossary is not glossary:
+            self._translator = QueryTranslator(glossary, cedict())
+        return self._translator.translate(query)
 
     def search(
         self,
@@ -187,13 +211,14 @@ class SearchService:
         self.indexes.ensure_current()
         use_semantic = mode == "semantic" or (mode == "hybrid" and self._model_reads(query))
         tokens = tokenize(query) if mode != "semantic" else []
+        groups = self._translation(query, mode).groups if tokens else ()
         vector = self.indexes.embedder.encode_query(query) if use_semantic else None
         keyword: list[tuple[int, float]] = []
         semantic: list[tuple[int, float]] = []
         with self.indexes.lock:
             allowed = self.indexes.catalog.allowed_chunks(filters, viewer)
             if tokens:
-                keyword = self.indexes.keyword.search(tokens, candidates, allowed)
+                keyword = self.indexes.keyword.search(tokens, candidates, allowed, groups)
             if vector is not None and len(self.indexes.vector) > 0:
                 semantic = self.indexes.vector.search(vector, candidates, allowed)
         if mode == "semantic":
@@ -201,8 +226,25 @@ class SearchService:
         elif not use_semantic:
             fused = one_signal(keyword)
         else:
-            fused = convex_combination(keyword, semantic, self.alpha)
+            unreadable = self._unreadable(keyword, semantic)
+            fused = convex_combination(keyword, semantic, self.alpha, keyword_only=unreadable)
         return ChunkScores(keyword, semantic, fused, vector)
+
+    def _unreadable(self, *rankings: list[tuple[int, float]]) -> frozenset[int]:
+        """Chunks of documents in a language the model cannot read: their cosines are noise, so
+        hybrid ranks them by keyword alone (a Chinese document found by a translated English
+        query is not pushed down by the English model's view of it)."""
+        languages = self.indexes.embedder.languages
+        if languages is None:
+            return frozenset()
+        catalog = self.indexes.catalog
+        return frozenset(
+            chunk_id
+            for ranking in rankings
+            for chunk_id, _ in ranking
+            if (doc := catalog.docs.get(catalog.chunk_doc.get(chunk_id, -1))) is not None
+            and doc.language not in languages
+        )
 
     def _model_reads(self, query: str) -> bool:
         """False when the embedding model cannot read the query's language (its vectors are

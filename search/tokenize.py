@@ -144,3 +144,15 @@ def _chinese_tokens(text: str) -> list[str]:
         else:
             single = ""
     return out
+
+
+def chinese_words(text: str) -> list[str]:
+    """The words of the Chinese runs in `text`, jieba's precise cut (no sub-words), less stop
+    words: the units query translation looks up."""
+    runs = _CJK_RUN.findall(unicodedata.normalize("NFKC", text))
+    return [
+        word
+        for run in runs
+        for word in _JIEBA.cut(run, False)
+        if word not in CHINESE_STOP_WORDS and _CJK_RUN.match(word)
+    ]

@@ -51,9 +51,14 @@ def search(
     hits = ctx.search.search(
         query, top_k=top_k, mode=mode, filters=parse_filters(filter_ or []), history=history
     )
+    expansions = ctx.search.expansions(query, mode)
     if as_json:
-        print_model(SearchResults(results=hits))
+        expanded = [e.as_dict() for e in expansions]
+        print_model(SearchResults.model_validate({"results": hits, "expansions": expanded}))
         return
+    for expansion in expansions:
+        shown = ", ".join(expansion.translations[:6])
+        typer.echo(f"also searched: {expansion.term} → {shown} ({expansion.source})", err=True)
     if not hits:
         typer.echo("no results")
         if not ctx.indexes.catalog.docs:

@@ -23,4 +23,5 @@ def search(body: SearchRequest, person: Searcher, context: ContextDep) -> Search
         viewer=viewer_of(person),
         history=body.history,
     )
-    return SearchResults(results=hits)
+    expansions = [e.as_dict() for e in context.search.expansions(body.query, body.mode)]
+    return SearchResults.model_validate({"results": hits, "expansions": expansions})

@@ -25,8 +25,20 @@ class SearchRequest(Request):
     )
 
 
+class ExpansionPublic(BaseModel):
+    """A query term the keyword search also looked for in other words (query translation)."""
+
+    term: str
+    source: str = Field(description="glossary or dictionary (CC-CEDICT)")
+    translations: list[str]
+    entry: str | None = Field(None, description="the glossary entry's canonical name")
+
+
 class SearchResults(BaseModel):
     results: list[SearchHit]
+    expansions: list[ExpansionPublic] = Field(
+        default_factory=list, description="translations the keyword search used"
+    )
 
 
 class SuggestionRequest(Request):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import Headers, assert_error, create, row_counts
+from tests.api.conftest import Headers, add_people, assert_error, context_of, create, row_counts
 
 GLOSSARY = """# Glossary
 
@@ -74,3 +76,22 @@ def test_the_glossary_is_listed_and_edited_like_a_document(
     assert {d["metadata"]["industry"] for d in listed["items"]} == {"Power & Utilities"}
     hits = client.post("/search", json={"query": "glossary"}, headers=reader).json()["results"]
     assert all(hit["kind"] != "glossary" for hit in hits)
+
+
+def test_a_search_lists_the_translations_it_used_and_a_setting_turns_them_off(
+    make_client: Callable[..., TestClient],
+) -> None:
+    for translate in (True, False):
+        client = make_client(query_translation=translate)
+        people = add_people(context_of(client))
+        _sample(client, people)
+        create(client, people["wang.min"], title="Plant SOC", text="Monitoring for power plants.")
+        body = client.post("/search", json={"query": "电力"}, headers=people["zhao.lei"]).json()
+        titles = [hit["title"] for hit in body["results"]]
+        if translate:
+            [expansion] = body["expansions"]
+            assert expansion["term"] == "电力" and expansion["entry"] == "Energy"
+            assert expansion["source"] == "glossary" and "power" in expansion["translations"]
+            assert "Plant SOC" in titles
+        else:
+            assert body["expansions"] == [] and "Plant SOC" not in titles
