@@ -35,6 +35,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
         "reasons",
     ),
     "qa": ("question",),
+    "glossary": ("updated",),  # the body is the glossary table
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "confidentiality": values(Confidentiality),
