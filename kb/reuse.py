@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from kb.clock import utcnow
 from kb.errors import InvalidInput, NotFound
 from kb.events import record_event
+from kb.glossary import load_glossary
 from kb.models import Bid, Chunk, Document, DocumentVersion, Reuse
 from kb.people import find_person
 from kb.store import row_id
@@ -319,14 +320,16 @@ def reuse_by_field(
     session: Session, field: str, hidden: Collection[int] = ()
 ) -> list[ReuseBreakdown]:
     """Reuse count and won/lost bids per value of a document field (`competitors` also counts
-    `competitor`; `industry`), most reused first, leaving out `hidden` documents."""
+    `competitor`; `industry`), most reused first, leaving out `hidden` documents. Values are
+    grouped by their glossary name (华为云 and Huawei count as Huawei Cloud)."""
+    glossary = load_glossary(session)
     stats = reuse_stats(session, list(session.exec(select(Reuse.document_id).distinct())))
     documents = session.exec(select(Document).where(col(Document.id).in_(list(stats))))
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for document in documents:
         if document.id is None or document.id in hidden:
             continue
-        for value in _field_values(document, field):
+        for value in _field_values(glossary.canonical_meta(document.meta), field):
             used = stats[document.id]
             for i, n in enumerate((used.reuse_count, used.won, used.lost)):
                 totals[value][i] += n
@@ -334,9 +337,9 @@ def reuse_by_field(
     return sorted(rows, key=lambda r: (-r.stats.reuse_count, r.value))
 
 
-def _field_values(document: Document, field: str) -> set[str]:
-    raw = document.meta.get(field)
+def _field_values(meta: dict[str, Any], field: str) -> set[str]:
+    raw = meta.get(field)
     values = raw if isinstance(raw, list) else [raw] if raw else []
-    if field == "competitors" and document.meta.get("competitor"):
-        values = [*values, document.meta["competitor"]]
+    if field == "competitors" and meta.get("competitor"):
+        values = [*values, meta["competitor"]]
     return {str(v).strip() for v in values if str(v).strip()}

@@ -10,6 +10,8 @@ from kb.db import transaction
 from kb.documents import build_draft
 from kb.errors import DocumentFormatError
 from kb.glossary import Glossary, GlossaryEntry, load_glossary, parse_glossary
+from kb.models import Reuse
+from kb.reuse import reuse_by_field
 from kb.store import save_draft
 from tests.conftest import CONTENT
 
@@ -96,3 +98,21 @@ def test_the_sample_glossary_names_every_metadata_value_of_the_sample() -> None:
     assert glossary.canonical("industry", "能源") == glossary.canonical("industry", "energy")
     mlps = glossary.find("MLPS")
     assert mlps is not None and {"等保", "等级保护", "Classified Protection"} <= set(mlps.forms)
+
+
+def test_reuse_analytics_group_values_by_their_canonical_name(engine: Engine) -> None:
+    drafts = [
+        ({"id": "glossary-x", "kind": "glossary"}, TABLE),
+        ({"id": "a", "competitors": ["华为云"]}, "Intel A."),
+        ({"id": "b", "competitors": ["HWC"], "industry": "电力"}, "Intel B."),
+    ]
+    with transaction(engine) as session:
+        ids = []
+        for fields, text in drafts:
+            draft = build_draft(fields, text, origin="t", default_id="d", default_title="T")
+            ids.append(save_draft(session, draft, [], author="li.na").document.id)
+        session.add_all(Reuse(document_id=i, version=1, proposal_ref="P-1") for i in ids[1:])
+    with Session(engine) as session:
+        rows = reuse_by_field(session, "competitors")
+        assert [(r.value, r.stats.reuse_count) for r in rows] == [("Huawei Cloud", 2)]
+        assert [r.value for r in reuse_by_field(session, "industry")] == ["Energy"]
