@@ -105,14 +105,17 @@ def main() -> None:
         )
         for q in queries[:5]:
             context.search.search(q, mode="hybrid")  # warm up
-        for mode in ("hybrid", "keyword", "semantic"):
+        runs = [("hybrid", True), ("keyword", True), ("semantic", True), ("hybrid", False)]
+        for mode, translate in runs:  # last: hybrid without query translation, to compare
+            context.search.translate = translate
             latency = []
             for query in queries:
                 begin = time.perf_counter()
                 context.search.search(query, top_k=10, mode=mode)
                 latency.append((time.perf_counter() - begin) * 1000)
+            label = mode if translate else f"{mode} (no query translation)"
             print(
-                f"{mode:9s} p50 {percentile(latency, 50):6.2f} ms  "
+                f"{label:9s} p50 {percentile(latency, 50):6.2f} ms  "
                 f"p95 {percentile(latency, 95):6.2f} ms  ({len(latency)} queries)"
             )
         embedded = np.vstack([context.embedder.encode_query(q) for q in queries[:200]])
