@@ -16,7 +16,7 @@ from api.app import create_app
 from api.context import Context
 from kb.config import Settings
 from kb.db import transaction
-from kb.models import Document
+from kb.models import Document, Reuse
 from kb.people import add_person
 from search.embedder import SentenceTransformerEmbedder
 from tests.conftest import make_context
@@ -112,3 +112,20 @@ def test_the_draft_collects_and_reorders_suggestions(app: tuple) -> None:
     )
     assert re.findall(r'name="item" value="([\d:]+)"', page.text) == [second, first]
     assert 'id="draft-text"' in page.text
+    exported = client.post(
+        "/draft/export",
+        data={
+            "csrf": csrf,
+            "item": [second, first],
+            "title": "华东银行 投标",
+            "format": "md",
+            "proposal_ref": "P-1",
+        },
+    )
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-type"].startswith("text/markdown")
+    body = exported.text
+    assert "# 华东银行 投标" in body
+    assert all(answer in body for answer in answers.values())
+    with Session(context.engine) as session:
+        assert session.exec(select(func.count()).select_from(Reuse)).one() == 2

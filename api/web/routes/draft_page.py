@@ -8,17 +8,20 @@ import re
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import ContextDep, SessionDep
 from api.web.pages import page_router, render
 from api.web.session import PageReader, form_of
-from kb.access import viewer_of, visible_document
+from kb.access import Action, check_permitted, viewer_of, visible_document
 from kb.clock import utcnow
+from kb.db import transaction
+from kb.draft_files import DOCX_TYPE, draft_docx, draft_markdown
+from kb.drafts import DraftItem, compose_draft, record_draft_reuse
 from kb.errors import InvalidInput, NotFound
 from kb.models import Person
-from kb.sections import SECTION_TYPES
+from kb.sections import OTHER, SECTION_TYPES
 from kb.units import Unit, unit_for_ref
 from search.suggest import Suggestion, SuggestionQuery, suggest
 
@@ -84,6 +87,39 @@ def draft_submit(
         items=collected,
         sections=SECTION_TYPES,
         draft_text="\n\n".join(unit.text for unit in collected),
+    )
+
+
+@router.post("/draft/export")
+def draft_export(person: PageReader, context: ContextDep, form: DraftForm) -> Response:
+    """The collected items as a .docx or Markdown draft through the same kb functions as
+    POST /drafts (which records each item as reuse in the proposal)."""
+    values, items = form
+    check_permitted(person.role, Action.draft)
+    fallback = values.get("section") or OTHER
+    title = values.get("title", "").strip() or values.get("customer", "").strip()
+    with transaction(context.engine) as session:
+        chosen = [
+            DraftItem(unit.section_type or fallback, unit.ref)
+            for unit in collected_units(session, items, person)
+        ]
+        draft = compose_draft(
+            session, title, values.get("customer") or None, chosen, viewer=viewer_of(person)
+        )
+        record_draft_reuse(
+            session,
+            chosen,
+            proposal_ref=values.get("proposal_ref", "").strip() or draft.title,
+            bid_ref=values.get("bid_ref", "").strip() or None,
+            user=person.name,
+            recorded_by=person.name,
+        )
+    if values.get("format") == "md":
+        return Response(draft_markdown(draft), media_type="text/markdown; charset=utf-8")
+    return Response(
+        draft_docx(draft),
+        media_type=DOCX_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="draft.docx"'},
     )
 
 
