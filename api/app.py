@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api.context import Context
 from api.deps import only_known_query_parameters
-from api.errors import install_error_handlers
+from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.limits import BodySizeLimit
 from api.routes import (
     document_writes,
@@ -30,7 +34,17 @@ VERSION = __version__  # from the package metadata (pyproject.toml)
 
 def create_app(settings: Settings | None = None, context: Context | None = None) -> FastAPI:
     context = context or Context(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Routes run in worker threads; at most KB_REQUEST_THREADS at once, so together they
+        # never hold more database connections than the pool has (KB_DB_POOL_SIZE).
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = context.settings.request_threads
+        yield
+
     app: FastAPI = FastAPIOffline(  # Swagger UI's assets served locally (no CDN)
+        lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
         static_url="/static-offline-docs",
@@ -39,6 +53,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
         description="Knowledge base for presales teams: search, reuse suggestions, "
         "contributions and freshness audits.",
         dependencies=[Depends(only_known_query_parameters)],
+        responses=ERROR_RESPONSES,
     )
     app.state.context = context
     app.add_middleware(BodySizeLimit, max_bytes=context.settings.max_request_bytes)

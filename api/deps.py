@@ -40,9 +40,13 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def current_person(request: Request, session: SessionDep) -> Person:
-    person = authenticate(session, _bearer(request))
-    session.expunge(person)
+def current_person(request: Request, context: ContextDep) -> Person:
+    """The caller, read in a session of its own that is closed before the route runs: a
+    request holds a database connection only while it uses one, so a burst of requests
+    cannot drain the pool."""
+    with Session(context.engine, expire_on_commit=False) as session:
+        person = authenticate(session, _bearer(request))
+        session.expunge(person)
     return person
 
 
@@ -75,7 +79,12 @@ def viewer(person: CurrentPerson) -> Viewer:
 
 def only_known_query_parameters(request: Request) -> None:
     """A query parameter the route does not take is a 422 that names it, not silently ignored
-    (`GET /documents?outcome=won` would otherwise list everything)."""
+    (`GET /documents?outcome=won` would otherwise list everything). So is a NUL character in
+    the path or the query: no id, name or query holds one (PostgreSQL cannot store it)."""
+    if "\x00" in request.scope["path"] or any(
+        "\x00" in key or "\x00" in value for key, value in request.query_params.multi_items()
+    ):
+        raise InvalidInput("the path or the query string holds a NUL character (%00)")
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:

@@ -8,11 +8,44 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb.errors import KBError, VersionConflict
 
 log = logging.getLogger("kb.api")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable machine-readable code, e.g. not_found, id_taken")
+    message: str = Field(description="what went wrong and what to do about it")
+    current_version: int | None = Field(
+        None, description="on version_conflict: the version the document is at"
+    )
+
+
+class ErrorResponse(BaseModel):
+    """Every error answer has this shape."""
+
+    error: ErrorDetail
+
+
+# Documented on every operation: which of them an operation can give depends on its role
+# rules, ids and body, but all of them have the one error shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in (
+        (400, "a body that cannot be parsed at all (not JSON, broken multipart)"),
+        (401, "no bearer token, or one kb does not know (or of a disabled person)"),
+        (403, "the caller's role may not do this"),
+        (404, "no such document, version, person or bid, or one the caller may not see"),
+        (409, "an id already taken, a stale base_version, or a state that forbids it"),
+        (413, "the request body is over KB_MAX_REQUEST_BYTES"),
+        (422, "invalid input: the message names the field and the problem"),
+        (500, "an unexpected failure (logged)"),
+    )
+}
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -43,6 +76,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {
+            400: "bad_request",
             404: "not_found",
             405: "method_not_allowed",
             401: "unauthorized",
@@ -53,10 +87,40 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
         )
 
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse(
-            error_body("internal_error", f"unexpected error ({type(exc).__name__}); see the log"),
-            status_code=500,
-        )
+    app.add_middleware(UnexpectedErrors)
+
+
+class UnexpectedErrors:
+    """An unexpected exception becomes a logged 500 in the error shape, and goes no further.
+
+    Starlette's own catch-all answers too but then re-raises, and uvicorn closes the
+    connection on an exception: the client's next request on that keep-alive connection would
+    be reset. Caught here, inside the app, the connection stays usable."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked_send)
+        except Exception as exc:
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            if started:  # too late for an error response: the connection must go
+                raise
+            response = JSONResponse(
+                error_body(
+                    "internal_error", f"unexpected error ({type(exc).__name__}); see the log"
+                ),
+                status_code=500,
+            )
+            await response(scope, receive, send)

@@ -23,8 +23,15 @@ from ingest.chunking import ChunkBudget
 from ingest.parsed import ParsedDocument
 from ingest.preparation import PreparedDocument, prepare
 from ingest.readers import read_document
-from kb.access import Viewer, can_see, grants_of, may_own
-from kb.errors import Conflict, DocumentFormatError, InvalidInput, PayloadTooLarge, VersionConflict
+from kb.access import Viewer, may_change_status, may_own
+from kb.errors import (
+    DocumentFormatError,
+    Forbidden,
+    IdTaken,
+    InvalidInput,
+    PayloadTooLarge,
+    VersionConflict,
+)
 from kb.models import Document, DocumentVersion
 from kb.people import find_person
 from kb.store import SaveResult, find_by_source_id, save_draft, set_status
@@ -65,6 +72,7 @@ def submit_new(
         prepared.chunks,
         author=author,
         change_note=submission.change_note,
+        create_only=True,
     )
 
 
@@ -80,9 +88,10 @@ def prepare_submission(
     fields = {"owner": author, **submission.fields}
     source_id = str(fields.get("id") or new_source_id(str(fields.get("title") or "")))
     fields["id"] = source_id
-    _check_new_id(session, source_id, viewer)
+    _check_new_id(session, source_id)
     parsed = ParsedDocument(submission.text or "", fields, origin="request body")
     prepared = prepare(parsed, budget, default_id=source_id, default_title=source_id)
+    _check_new_status(prepared.draft.status, viewer)
     check_owner(session, prepared.draft.owner)
     return prepared
 
@@ -214,10 +223,18 @@ def store_upload(
 ) -> list[SaveResult]:
     results = []
     for item in prepared:
-        _check_new_id(session, item.draft.source_id, viewer)
+        _check_new_id(session, item.draft.source_id)
+        _check_new_status(item.draft.status, viewer)
         check_owner(session, item.draft.owner)
         results.append(
-            save_draft(session, item.draft, item.chunks, author=author, change_note=change_note)
+            save_draft(
+                session,
+                item.draft,
+                item.chunks,
+                author=author,
+                change_note=change_note,
+                create_only=True,
+            )
         )
     return results
 
@@ -241,26 +258,19 @@ def check_owner(session: Session, owner: str | None) -> None:
         )
 
 
-def _check_new_id(session: Session, source_id: str, viewer: Viewer | None) -> None:
-    existing = find_by_source_id(session, source_id)
-    if existing is None:
-        return
-    assert existing.id is not None
-    grants = frozenset(grants_of(session, [existing.id]).get(existing.id, ()))
-    visible = can_see(
-        viewer, confidentiality=existing.confidentiality, owner=existing.owner, grants=grants
-    )
-    if not visible:  # say no more than that the id is taken
-        raise Conflict(f"id '{source_id}' is not available; choose another id")
-    if existing.status == "deleted":
-        raise Conflict(
-            f"id '{source_id}' belongs to a deleted document (its history is kept); choose "
-            "another id, or ask a manager to restore it with PUT /documents/{id}"
+def _check_new_id(session: Session, source_id: str) -> None:
+    """Fail early, before chunking, on an id in use. The same answer for every document that
+    holds it, seen or not, so it tells nothing about that document (docs: README, "ids").
+    `save_draft(create_only=True)` checks again at the insert, for writers racing on an id."""
+    if find_by_source_id(session, source_id) is not None:
+        raise IdTaken.of(source_id)
+
+
+def _check_new_status(status: str, viewer: Viewer | None) -> None:
+    if status != "active" and not may_change_status(viewer):
+        raise Forbidden(
+            f"only a manager may create a document with status '{status}'; leave 'status' out"
         )
-    raise Conflict(
-        f"a document with id '{source_id}' already exists; choose another id, or change "
-        "that document with PUT /documents/{id} and base_version"
-    )
 
 
 def _check_unique(prepared: list[PreparedDocument]) -> None:

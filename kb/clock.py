@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 
 def utcnow() -> datetime:
@@ -21,3 +24,22 @@ def after_day(day: date) -> datetime:
     if day == date.max:
         return datetime.max
     return datetime.combine(day + timedelta(days=1), datetime.min.time())
+
+
+def shifted(moment: datetime, days: float) -> datetime:
+    """`moment` plus `days` (negative: minus), held at the calendar's first or last moment
+    instead of overflowing: a document dated 9999-12-31 is due at the end of time, not an
+    error for everyone who audits."""
+    try:
+        return moment + timedelta(days=days)
+    except OverflowError:
+        return datetime.max if days > 0 else datetime.min
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored (naive UTC) time marked as UTC, for the edges: `...T10:00:00Z` in JSON."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# A time in an answer: the store's naive UTC, sent with its timezone (OpenAPI `date-time`).
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]

@@ -65,6 +65,18 @@ class Settings(BaseSettings):
     due_soon_days: int = Field(
         14, ge=0, description="days before a review is due that count as due soon"
     )
+    request_threads: int = Field(
+        16, ge=1, description="requests the server works on at once (the others queue)"
+    )
+    db_pool_size: int = Field(
+        32,
+        ge=2,
+        description="database connections a process keeps at most; at least twice "
+        "KB_REQUEST_THREADS (a request may hold two at a time)",
+    )
+    db_pool_timeout: float = Field(
+        30.0, gt=0, description="seconds a request waits for a free database connection"
+    )
     host: str = Field("127.0.0.1", description="address `kb serve` binds")
     port: int = Field(8000, description="port `kb serve` listens on")
     session_secret: str | None = Field(

@@ -21,12 +21,22 @@ from kb.versions import move_bookkeeping_to_columns
 def make_engine(settings: Settings) -> Engine:
     """Create the engine and the tables (idempotent)."""
     url = settings.resolved_database_url
+    # One pool of at most KB_DB_POOL_SIZE connections, none beyond it: a burst waits for a
+    # free connection (KB_DB_POOL_SIZE is sized above what KB_REQUEST_THREADS can hold).
+    pool: dict[str, Any] = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": 0,
+        "pool_timeout": settings.db_pool_timeout,
+        "hide_parameters": True,  # errors and logs never carry the values of a statement
+    }
     if url.startswith("sqlite"):
         settings.home.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, **pool)
     try:
         SQLModel.metadata.create_all(engine)
         _add_missing_columns(engine)

@@ -36,6 +36,20 @@ class Conflict(KBError):
     code = "conflict"
 
 
+class IdTaken(Conflict):
+    """A new document's id is in use. The message is the same whatever the document holding
+    it is (visible, confidential, archived or deleted): it says the id is used, nothing more."""
+
+    code = "id_taken"
+
+    @classmethod
+    def of(cls, source_id: str) -> IdTaken:
+        return cls(
+            f"id '{source_id}' is already taken; choose another id, or leave 'id' out to get "
+            "a generated one (to change a document you can see, use PUT /documents/{id})"
+        )
+
+
 class VersionConflict(Conflict):
     code = "version_conflict"
 

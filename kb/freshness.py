@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from kb.access import Viewer, hidden_documents
-from kb.clock import utcnow
+from kb.clock import shifted, utcnow
 from kb.documents import MAX_REVIEW_INTERVAL_DAYS
 from kb.errors import InvalidInput
 from kb.models import Document, Person, Reuse
@@ -95,7 +95,7 @@ def freshness_of(
         due_at = None
         score, status, overdue = 100, "fresh", 0
     else:
-        due_at = verified + timedelta(days=interval)
+        due_at = shifted(verified, interval)
         age_days = max((now - verified) / DAY, 0.0)
         score = round(min(100.0, max(0.0, 100.0 * (1.0 - age_days / (2 * interval)))))
         overdue = max((now - due_at).days, 0)
@@ -224,7 +224,7 @@ def archive_candidates(
         interval = row.freshness.interval_days
         if interval is None:
             continue
-        cutoff = now - timedelta(days=2 * interval)
+        cutoff = shifted(now, -2 * interval)
         viewed = documents[row.document_id].viewed_at
         if (
             row.freshness.last_verified < cutoff

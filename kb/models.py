@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from kb.clock import utcnow
 
-MAX_ROW_ID = 2**63 - 1  # the largest integer the databases store
+MAX_ROW_ID = 2**31 - 1  # the largest id or version number: INTEGER columns on PostgreSQL
 
 
 class Person(SQLModel, table=True):

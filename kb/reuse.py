@@ -240,13 +240,21 @@ def reuse_stats(session: Session, document_ids: Iterable[int]) -> dict[int, Reus
 
 
 def bid_outcomes(session: Session, refs: Iterable[str]) -> dict[str, str]:
-    """Outcome per bid reference: a recorded outcome wins over a bid_result document's."""
+    """Outcome per bid reference: a recorded outcome wins over a bid_result document's.
+
+    A confidential bid_result's outcome stays in that document: it marks no proposal won or
+    lost, and counts in no reuse statistics, for anyone (they are read by people who may not
+    see it). Recording the outcome (`POST /bids/{ref}/outcome`) shares it."""
     wanted = set(refs)
     if not wanted:
         return {}
     found: dict[str, str] = {}
     results = session.exec(
-        select(Document).where(Document.kind == "bid_result", Document.status != "deleted")
+        select(Document).where(
+            Document.kind == "bid_result",
+            Document.status != "deleted",
+            Document.confidentiality != "confidential",
+        )
     )
     for document in results:
         ref = str(document.meta.get("bid") or "")

@@ -8,11 +8,12 @@ from typing import Any, Literal
 
 from sqlalchemy import insert
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from kb.clock import as_datetime, utcnow
 from kb.documents import DocumentDraft
-from kb.errors import NotFound
+from kb.errors import IdTaken, NotFound
 from kb.events import record_event
 from kb.models import MAX_ROW_ID, Chunk, Document, DocumentVersion, Grant, embedding_text
 from kb.sections import HEADING_SEPARATOR, chunk_section_type
@@ -123,12 +124,17 @@ def save_draft(
     change_note: str | None = None,
     source_path: str | None = None,
     now: datetime | None = None,
+    create_only: bool = False,
 ) -> SaveResult:
     """Store a draft: a new document, a new version of one, or nothing when unchanged. A
     `source_path` says the draft was read from that file (ingest), and is recorded with the
-    draft's hash."""
+    draft's hash. `create_only` (a contribution over the API) refuses, with `IdTaken`, a
+    draft whose id is taken, even by a writer that committed it a moment ago: the check is
+    the database's unique constraint, so of racing creators exactly one wins."""
     now = now or utcnow()
     document = find_by_source_id(session, draft.source_id)
+    if document is not None and create_only:
+        raise IdTaken.of(draft.source_id)
     if document is None:
         result = _create(session, draft, chunks, author, change_note, now)
     else:
@@ -162,7 +168,12 @@ def _create(
     _apply_draft(document, draft, now)
     document.owner = draft.owner
     session.add(document)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if "source_id" in str(exc.orig):  # the unique id: another writer created it since
+            raise IdTaken.of(draft.source_id) from None
+        raise
     version = _write_version(session, document, draft, chunks, 1, author, change_note, now)
     _sync_grants(session, document, draft, new=True)
     record_event(

@@ -8,7 +8,10 @@ re-embedding). It is slower than a normal search and meant for occasional use.
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -77,11 +80,7 @@ def rank_past(
     keyword: list[tuple[int, float]] = []
     semantic: list[tuple[int, float]] = []
     if mode != "semantic":
-        index = KeywordIndex()
-        index.add(
-            (p.chunk.id, tokenize(keyword_text(p.entry.title, p.chunk))) for p in past if p.chunk.id
-        )
-        keyword = index.search(tokenize(query), candidates)
+        keyword = past_keyword_index(past).search(tokenize(query), candidates)
     if query_vector is not None:
         semantic = _cosine_ranking(past, query_vector, embedder.model_id, session, candidates)
     if mode == "keyword" or query_vector is None:
@@ -89,6 +88,38 @@ def rank_past(
     if mode == "semantic":
         return one_signal(semantic)
     return convex_combination(keyword, semantic, alpha)
+
+
+PAST_INDEXES_KEPT = 8  # keyword indexes over past chunks, one per distinct set searched
+_past_indexes: OrderedDict[tuple[tuple[int, str], ...], KeywordIndex] = OrderedDict()
+_past_indexes_lock = threading.Lock()
+
+
+def past_keyword_index(past: list[PastChunk]) -> KeywordIndex:
+    """A BM25 index over these past chunks, built once per distinct set (the same history
+    search again, or another user's with the same filters, reuses it) from tokens that are
+    themselves kept per text: tokenising thousands of chunks per query took about a second."""
+    key = tuple((p.chunk.id, p.entry.title) for p in past if p.chunk.id is not None)
+    with _past_indexes_lock:
+        if key in _past_indexes:
+            _past_indexes.move_to_end(key)
+            return _past_indexes[key]
+    index = KeywordIndex()
+    index.add(
+        (p.chunk.id, list(_tokens(keyword_text(p.entry.title, p.chunk))))
+        for p in past
+        if p.chunk.id is not None
+    )
+    with _past_indexes_lock:
+        _past_indexes[key] = index
+        while len(_past_indexes) > PAST_INDEXES_KEPT:
+            _past_indexes.popitem(last=False)
+    return index
+
+
+@lru_cache(maxsize=100_000)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(tokenize(text))
 
 
 def _cosine_ranking(

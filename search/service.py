@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 from sqlmodel import Session, col, select
 
 from kb.access import Viewer
+from kb.clock import UtcDatetime
 from kb.errors import InvalidInput
 from kb.language import detect_language
 from kb.models import Chunk
@@ -42,7 +42,7 @@ class SearchHit:
     score: float
     owner: str | None
     language: str
-    updated_at: datetime
+    updated_at: UtcDatetime
     confidentiality: str
     current: bool = True
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -164,9 +164,11 @@ class SearchService:
         seen: set[int] = set()
         for chunk_id, score in fused:
             doc_id = catalog.chunk_doc.get(chunk_id)
-            if doc_id is None:
+            # A write being applied right now may have dropped the document already.
+            entry = catalog.docs.get(doc_id) if doc_id is not None else None
+            if doc_id is None or entry is None:
                 continue
-            ranked.append((chunk_id, score, catalog.docs[doc_id]))
+            ranked.append((chunk_id, score, entry))
             seen.add(doc_id)
             if documents is not None and len(seen) >= documents:
                 break

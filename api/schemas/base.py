@@ -3,7 +3,9 @@ Kind, Role, Mode, ..., are kb.vocabulary's enums, which pydantic takes directly)
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, model_validator
 
 MAX_TEXT_CHARS = 2_000_000
 MAX_QUERY_CHARS = 2000
@@ -13,3 +15,25 @@ MAX_DRAFT_CHARS = 20_000
 class Request(BaseModel):
     # Enum fields hold their plain values once validated, as the store does.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=True)
+    # Fields whose NUL characters are dropped (document text); anywhere else one is refused.
+    nul_dropped: ClassVar[frozenset[str]] = frozenset({"text"})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                if name not in cls.nul_dropped and holds_nul(value):
+                    raise ValueError(f"field '{name}' holds a NUL character (\\u0000)")
+        return data
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether a string, or any string inside lists and objects, holds a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(holds_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import (
@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from api.schemas.base import MAX_TEXT_CHARS, Request
+from kb.clock import UtcDatetime
 from kb.documents import MAX_REVIEW_INTERVAL_DAYS
 from kb.glossary import Glossary
 from kb.models import Document, DocumentVersion, Event
@@ -162,11 +163,11 @@ class DocumentPublic(BaseModel):
     confidentiality: str
     version: int
     metadata: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
-    content_date: datetime | None
-    reviewed_at: datetime | None
-    viewed_at: datetime | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    content_date: UtcDatetime | None
+    reviewed_at: UtcDatetime | None
+    viewed_at: UtcDatetime | None
 
     @classmethod
     def of(cls, document: Document, glossary: Glossary | None = None) -> Self:
@@ -225,7 +226,7 @@ class VersionPublic(BaseModel):
     title: str
     author: str | None
     change_note: str | None
-    created_at: datetime
+    created_at: UtcDatetime
     content_hash: str
     changes: list[FieldChangePublic] = Field(
         default_factory=list, description="fields changed from the version before"
@@ -247,7 +248,7 @@ class EventPublic(BaseModel):
     """Something that happened to a document besides a new version: a review, an archive,
     a restore, a delete, a hand-over."""
 
-    at: datetime
+    at: UtcDatetime
     actor: str | None
     action: str
     version: int | None

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from api.schemas.base import Request
+from kb.clock import UtcDatetime
 from kb.freshness import AuditRow, Freshness, status_counts
 from kb.handover import Handover
 from kb.models import Person
@@ -42,7 +43,7 @@ class ReuseCreate(Request):
 
 class ReusePublic(BaseModel):
     id: int
-    at: datetime
+    at: UtcDatetime
     chunk_id: int | None
     document_id: int
     version: int
@@ -76,7 +77,7 @@ class OutcomeCreate(Request):
 class BidPublic(BaseModel):
     ref: str
     outcome: str
-    recorded_at: datetime
+    recorded_at: UtcDatetime
     recorded_by: str | None
     document_id: int | None = Field(None, description="the bid_result document written")
     version: int | None = Field(None, description="its version holding this outcome")
@@ -128,7 +129,7 @@ class UserPublic(BaseModel):
     team: str | None
     display_name: str | None
     disabled: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
     @classmethod
     def of(cls, person: Person) -> UserPublic:
@@ -191,8 +192,8 @@ class FreshnessDetail(BaseModel):
     status: str = Field(description="fresh, due_soon, stale or unowned")
     score: int = Field(description="0-100")
     interval_days: int | None = Field(description="review interval; null: never goes stale")
-    last_verified: datetime
-    due_at: datetime | None
+    last_verified: UtcDatetime
+    due_at: UtcDatetime | None
     days_overdue: int
 
 
@@ -209,7 +210,7 @@ class AuditRowPublic(FreshnessDetail):
 
 
 class FreshnessAuditPublic(BaseModel):
-    now: datetime = Field(description="the moment audited")
+    now: UtcDatetime = Field(description="the moment audited")
     counts: dict[str, int] = Field(description="documents per freshness status")
     documents: list[AuditRowPublic]
 
@@ -226,7 +227,7 @@ class ReviewPublic(BaseModel):
     document_id: int
     source_id: str
     version: int
-    reviewed_at: datetime
+    reviewed_at: UtcDatetime
     reviewed_by: str | None
     note: str | None
     freshness: FreshnessDetail

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from api.schemas.base import (
     MAX_DRAFT_CHARS,
     MAX_QUERY_CHARS,
     Request,
 )
+from kb.clock import UtcDatetime
 from kb.vocabulary import Mode
 from search.service import SearchHit
 
@@ -35,6 +34,9 @@ class ExpansionPublic(BaseModel):
 
 
 class SearchResults(BaseModel):
+    # Hits are dataclasses made by search/: validated again here so times carry their zone.
+    model_config = ConfigDict(revalidate_instances="always")
+
     results: list[SearchHit]
     expansions: list[ExpansionPublic] = Field(
         default_factory=list, description="translations the keyword search used"
@@ -63,8 +65,8 @@ class SuggestionRequest(Request):
 class FreshnessPublic(BaseModel):
     status: str
     score: int
-    due_at: datetime | None
-    last_verified: datetime
+    due_at: UtcDatetime | None
+    last_verified: UtcDatetime
 
 
 class ReuseStatsPublic(BaseModel):
@@ -85,7 +87,7 @@ class ElsewherePublic(BaseModel):
     source_id: str
     title: str
     approved: bool
-    last_verified: datetime
+    last_verified: UtcDatetime
 
 
 class SuggestionPublic(BaseModel):

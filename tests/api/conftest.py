@@ -106,3 +106,26 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     if code is not None:
         assert error["code"] == code
     return error
+
+
+@pytest.fixture
+def live(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[Any]:
+    """A real uvicorn server on a free loopback port, on SQLite and on PostgreSQL, with the
+    PEOPLE cast (a `tests.api.servers.LiveServer`)."""
+    from tests.api.servers import live_server_over
+
+    context = make_context(settings, embedder)
+    with live_server_over(context) as server:
+        yield server
+    context.engine.dispose()
+
+
+@pytest.fixture
+def db_client(
+    settings: Settings, embedder: SentenceTransformerEmbedder
+) -> Iterator[tuple[TestClient, dict[str, Headers]]]:
+    """A TestClient and the PEOPLE cast, on SQLite and on PostgreSQL."""
+    context = make_context(settings, embedder)
+    people = add_people(context)
+    yield TestClient(create_app(context=context)), people
+    context.engine.dispose()

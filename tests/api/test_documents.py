@@ -83,10 +83,29 @@ def test_an_existing_or_numeric_id_is_refused(
     create(client, people["li.na"], id="qa/sla-datahub", **QA)
     before = row_counts(client)
     again = client.post("/documents", json={"id": "qa/sla-datahub", **QA}, headers=people["li.na"])
-    assert_error(again, 409, "conflict")
+    assert_error(again, 409, "id_taken")
     numeric = client.post("/documents", json={"id": "42", **QA}, headers=people["li.na"])
     assert "digits" in assert_error(numeric, 422)["message"]
     assert row_counts(client) == before
+
+
+def test_only_a_manager_creates_a_document_archived(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    before = row_counts(client)
+    body = {"id": "qa/old", "status": "archived", **QA}
+    refused = client.post("/documents", json=body, headers=people["li.na"])
+    assert "manager" in assert_error(refused, 403, "forbidden")["message"]
+    upload = client.post(
+        "/documents/upload",
+        files={"file": ("old.md", b"---\nstatus: archived\n---\nOld note.")},
+        headers=people["li.na"],
+    )
+    assert_error(upload, 403, "forbidden")
+    assert row_counts(client) == before
+    assert create(client, people["wang.min"], **body)["version"] == 1
+    got = client.get("/documents/qa/old", headers=people["wang.min"]).json()
+    assert got["status"] == "archived"
 
 
 def test_kind_rules_name_the_missing_field(client: TestClient, people: dict[str, Headers]) -> None:
@@ -229,7 +248,7 @@ def test_delete_and_archive(client: TestClient, people: dict[str, Headers]) -> N
     assert hits == []
     assert_error(client.delete("/documents/999999", headers=people["wang.min"]), 404)
     again = client.post("/documents", json={**QA, "id": gone["source_id"]}, headers=people["li.na"])
-    assert "belongs to a deleted document" in assert_error(again, 409, "conflict")["message"]
+    assert "already taken" in assert_error(again, 409, "id_taken")["message"]
 
 
 MARKDOWN = """---

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from api.app import create_app
 from kb.config import Settings
 from search.embedder import SentenceTransformerEmbedder
-from tests.api.conftest import Headers, add_people
+from tests.api.conftest import Headers
+from tests.api.servers import live_server_over
 from tests.conftest import make_context
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -31,22 +20,8 @@ def live_server(
     tmp_path: Path, embedder: SentenceTransformerEmbedder
 ) -> Iterator[tuple[str, dict[str, Headers]]]:
     context = make_context(Settings(home=tmp_path / "kb", max_request_bytes=10_000), embedder)
-    people = add_people(context)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(context=context), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", people
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server_over(context) as server:
+        yield server.base, server.people
     context.engine.dispose()
 
 

@@ -91,3 +91,30 @@ def test_bad_search_requests_are_422(client: TestClient, people: dict[str, Heade
     for body, named in cases:
         response = client.post("/search", json=body, headers=headers)
         assert named in assert_error(response, 422, "invalid_input")["message"], body
+
+
+def test_history_searches_reuse_one_keyword_index_until_history_changes(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    """`history: true` ranks past chunks with a BM25 index built once per set of past chunks,
+    not per query; a new past version makes a new one, which finds it."""
+    from search import history
+
+    headers = people["li.na"]
+    doc = create(client, headers, title="Snapshot policy", text="X-200 keeps snapshots 30 days.")
+    revise = {"base_version": 1, "text": "X-200 keeps snapshots 90 days."}
+    assert client.put(f"/documents/{doc['id']}", json=revise, headers=headers).status_code == 200
+    history._past_indexes.clear()
+
+    def past_hits(query: str) -> list[tuple[int, int]]:
+        body = {"query": query, "history": True, "mode": "keyword"}
+        hits = client.post("/search", json=body, headers=headers).json()["results"]
+        return [(h["document_id"], h["version"]) for h in hits if not h["current"]]
+
+    assert past_hits("snapshots 30 days") == [(doc["id"], 1)]
+    built = list(history._past_indexes.values())
+    assert past_hits("X-200 snapshots") == [(doc["id"], 1)]
+    assert list(history._past_indexes.values()) == built
+    again = {"base_version": 2, "text": "X-200 keeps snapshots 120 days."}
+    assert client.put(f"/documents/{doc['id']}", json=again, headers=headers).status_code == 200
+    assert sorted(past_hits("X-200 snapshots")) == [(doc["id"], 1), (doc["id"], 2)]
