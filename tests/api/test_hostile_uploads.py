@@ -16,7 +16,7 @@ import pytest
 from kb.config import Settings
 from kb.db import make_engine, transaction
 from kb.people import add_person
-from tests.api.test_live_server import free_port
+from tests.api.servers import free_port
 from tests.conftest import ROOT
 from tests.hostile_files import MAX_PEAK_GROWTH, MAX_SECONDS, store_fingerprint
 
