@@ -14,13 +14,17 @@ from api.deps import only_known_query_parameters
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.limits import BodySizeLimit
 from api.routes import (
+    analytics,
     document_writes,
     documents,
     drafts,
+    edits,
     glossary,
     governance,
     health,
+    notifications,
     reuse,
+    reviews,
     search,
     suggestions,
     users,
@@ -61,6 +65,8 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     routers = (
         health,
         search,
+        reviews,
+        edits,
         documents,
         document_writes,
         suggestions,
@@ -69,6 +75,8 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
         glossary,
         governance,
         users,
+        notifications,
+        analytics,
     )
     for module in routers:
         app.include_router(module.router)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import sys
 
 from api.commands import (  # noqa: F401 (registers)
+    analytics,
     documents,
     drafts,
     glossary,
     governance,
     index,
+    notify,
     people,
+    reviews,
     serve,
 )
 from api.commands.output import say

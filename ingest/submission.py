@@ -96,16 +96,16 @@ def prepare_submission(
     return prepared
 
 
-def revise(
+def prepare_revision(
     session: Session,
     budget: ChunkBudget,
     document: Document,
     submission: Submission,
     *,
     base_version: int,
-    author: str,
-) -> SaveResult:
-    """A new version of `document` from the version the author started from.
+) -> PreparedDocument:
+    """Validate and chunk a change of `document` from the version the author started from
+    (409 when that is not the current one); nothing is written.
 
     Fields left out keep their current values; a field given as None is cleared. When the text
     changes, `updated` (the verification date) and a detected `language` are dropped unless
@@ -125,6 +125,21 @@ def revise(
     prepared = prepare(parsed, budget, default_id=document.source_id, default_title=current.title)
     if "owner" in submission.fields:
         check_owner(session, prepared.draft.owner)
+    return prepared
+
+
+def revise(
+    session: Session,
+    budget: ChunkBudget,
+    document: Document,
+    contribution: Contribution,
+    *,
+    base_version: int,
+    author: str,
+) -> SaveResult:
+    """A new version of `document` (see prepare_revision), or a status change when only the
+    status differs from the current version."""
+    prepared = prepare_revision(session, budget, document, contribution, base_version=base_version)
     try:
         result = save_draft(
             session,

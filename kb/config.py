@@ -77,6 +77,33 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(
         30.0, gt=0, description="seconds a request waits for a free database connection"
     )
+    smtp_host: str | None = Field(None, description="SMTP server for email notifications")
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port")
+    smtp_user: str | None = Field(None, description="SMTP login (none: no login)")
+    smtp_password: str | None = Field(None, description="SMTP password")
+    smtp_starttls: bool = Field(False, description="upgrade the SMTP connection with STARTTLS")
+    smtp_from: str = Field("kb@localhost", description="From address of notification emails")
+    notify_interval_seconds: float = Field(
+        60.0, ge=0, description="how often `kb serve` delivers notifications (0: never)"
+    )
+    notify_max_attempts: int = Field(
+        6, ge=1, le=50, description="attempts before a delivery is marked failed"
+    )
+    notify_retry_seconds: float = Field(
+        30.0, ge=0, description="wait before the first retry; doubles on each further one"
+    )
+    notify_lease_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="how long a delivery a dispatcher took stays its own (one that died "
+        "mid-delivery is retried after this)",
+    )
+    notify_timeout_seconds: float = Field(
+        10.0, gt=0, description="timeout of one SMTP or webhook delivery"
+    )
+    digest_weekday: int = Field(
+        0, ge=0, le=6, description="weekday of the stale / due-soon digest (0 = Monday)"
+    )
     host: str = Field("127.0.0.1", description="address `kb serve` binds")
     port: int = Field(8000, description="port `kb serve` listens on")
     session_secret: str | None = Field(

@@ -1,14 +1,22 @@
 """Contributions: who created, wrote, reviewed and shared what, counted from the event log.
 
 Per person (or team, or document kind), over a date range:
-- documents_created: 'create' events by the person;
-- versions_written: 'create' and 'update' events (each writes a version);
+- documents_created: 'create' events by the person, of documents not deleted since;
+- documents_deleted: 'create' events of documents deleted since (near-duplicates, mistakes):
+  marked, not counted as created;
+- versions_written: 'create' and 'update' events (each writes a version), except reverted ones;
+- versions_reverted: versions whose change the next version undid (it brought back the content
+  of the version before): marked, not counted as written;
 - reviews: 'review' events;
 - competitor_intel_added: 'create' events on competitor_intel documents;
 - reused_by_others: reuse records on a version the person authored, by someone else
-  (a reuse counts for the author of the reused version; reuses by the author are left out);
+  (a reuse counts for the author of the reused version, when that author is a person kb
+  knows; reuses by the author are left out);
 - reused_in_won_bids: those reuses whose bid was won (a `Bid` row, else a bid_result document
   with that `bid` reference).
+
+Work attributed to a system identity (SYSTEM_IDENTITIES: the set-up's imports) is nobody's
+contribution and is left out.
 """
 
 from __future__ import annotations
@@ -20,18 +28,22 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from kb.access import Viewer, hidden_documents
 from kb.clock import after_day
 from kb.errors import InvalidInput
 from kb.models import Document, DocumentVersion, Event, Person, Reuse
+from kb.people import SYSTEM_IDENTITIES
 from kb.reuse import bid_outcomes
 
 GROUPS = ("person", "team", "kind")
 METRICS = (
     "documents_created",
+    "documents_deleted",
     "versions_written",
+    "versions_reverted",
     "reviews",
     "competitor_intel_added",
     "reused_by_others",
@@ -118,25 +130,44 @@ def _facts(
 ) -> Iterator[tuple[str | None, str, str]]:
     """(person, document kind, metric) for each counted thing in the period, leaving out
     activity on `hidden` documents."""
-    kinds = {doc_id: kind for doc_id, kind in session.exec(select(Document.id, Document.kind))}
-    events = session.exec(
-        select(Event.actor, Event.action, Event.detail, Event.document_id).where(
-            col(Event.action).in_(COUNTED_ACTIONS), *period.where(Event.at)
-        )
+    rows = session.exec(select(Document.id, Document.kind, Document.status)).all()
+    kinds: dict[int | None, str] = {doc_id: kind for doc_id, kind, _ in rows}
+    deleted = {doc_id for doc_id, _, status in rows if status == "deleted"}
+    reverted = reverted_versions(session)
+    events = session.execute(
+        sa_select(
+            col(Event.actor),
+            col(Event.action),
+            col(Event.detail),
+            col(Event.document_id),
+            col(Event.version),
+        ).where(col(Event.action).in_(COUNTED_ACTIONS), *period.where(Event.at))
     )
-    for actor, action, detail, document_id in events:
-        if document_id in hidden:
+    for actor, action, detail, document_id, version in events:
+        if document_id in hidden or actor in SYSTEM_IDENTITIES:
             continue
         current_kind = kinds.get(document_id) if document_id is not None else None
         kind = str(current_kind or (detail or {}).get("kind") or "")
         if action == "review":
             yield actor, kind, "reviews"
             continue
-        yield actor, kind, "versions_written"
+        reverted_version = (document_id, version) in reverted
+        yield actor, kind, "versions_reverted" if reverted_version else "versions_written"
         if action == "create":
-            yield actor, kind, "documents_created"
+            yield (
+                actor,
+                kind,
+                "documents_deleted" if document_id in deleted else "documents_created",
+            )
             if (detail or {}).get("kind", kind) == "competitor_intel":
                 yield actor, kind, "competitor_intel_added"
+    yield from _reuse_facts(session, period, hidden, kinds)
+
+
+def _reuse_facts(
+    session: Session, period: DateRange, hidden: set[int], kinds: dict[int | None, str]
+) -> Iterator[tuple[str | None, str, str]]:
+    """Reuse by others of versions written by people kb knows, and reuse in won bids."""
     reuses = session.exec(
         select(Reuse.user, Reuse.bid_ref, DocumentVersion.author, Reuse.document_id)
         .join(
@@ -150,10 +181,30 @@ def _facts(
         .where(*period.where(Reuse.at))
     ).all()
     outcomes = bid_outcomes(session, {row[1] for row in reuses if row[1]})
+    people = set(session.exec(select(Person.name)))
     for user, bid_ref, author, document_id in reuses:
-        if (author is not None and user == author) or document_id in hidden:
+        if author not in people or user == author or document_id in hidden:
             continue
         kind = kinds.get(document_id, "")
         yield author, kind, "reused_by_others"
         if bid_ref and outcomes.get(bid_ref) == "won":
             yield author, kind, "reused_in_won_bids"
+
+
+def reverted_versions(session: Session) -> set[tuple[int, int]]:
+    """(document id, version) of the versions whose change the next version undid: it has the
+    content of the version before them."""
+    rows = session.exec(
+        select(
+            DocumentVersion.document_id, DocumentVersion.number, DocumentVersion.content_hash
+        ).order_by(col(DocumentVersion.document_id), col(DocumentVersion.number))
+    )
+    hashes: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for document_id, number, content_hash in rows:
+        hashes[document_id].append((number, content_hash))
+    found = set()
+    for document_id, versions in hashes.items():
+        for before, middle, after in zip(versions, versions[1:], versions[2:], strict=False):
+            if after[1] == before[1]:
+                found.add((document_id, middle[0]))
+    return found

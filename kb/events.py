@@ -20,10 +20,20 @@ ACTIONS = (
     "handover",
     "reuse",
     "outcome",
+    "review_request",
+    "pending_edit",
 )
 # What a document's history shows besides its versions (reuse and outcomes are the proposal
 # tool's business, shown by contributions and suggestions).
-HISTORY_ACTIONS = ("review", "archive", "delete", "restore", "handover")
+HISTORY_ACTIONS = (
+    "review",
+    "review_request",
+    "archive",
+    "delete",
+    "restore",
+    "handover",
+    "pending_edit",
+)
 
 
 def record_event(

@@ -14,6 +14,7 @@ from kb.clock import utcnow
 from kb.errors import InvalidInput, NotFound
 from kb.events import record_event
 from kb.models import Document
+from kb.outbox import Message, notify
 from kb.people import check_not_last_manager, find_person
 from kb.vocabulary import Role
 
@@ -88,7 +89,21 @@ def hand_over(
         person.disabled = True
         session.add(person)
     result.disabled = bool(person is not None and person.disabled)
+    _tell_successor(session, result, actor, now)
     return result
+
+
+def _tell_successor(session: Session, result: Handover, actor: str | None, now: datetime) -> None:
+    if not result.documents:
+        return
+    titles = "\n".join(f"- {d['title']} (document {d['id']})" for d in result.documents)
+    message = Message(
+        "handover",
+        f"{len(result.documents)} document(s) handed over to you from {result.leaver}",
+        f"{actor or 'A manager'} handed {result.leaver}'s documents over to you:\n{titles}",
+    )
+    key = f"handover/{result.leaver}/{result.successor}/{now.isoformat()}"
+    notify(session, result.successor, key, message)
 
 
 def _check_successor(session: Session, leaver: str, successor: str) -> None:

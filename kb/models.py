@@ -151,3 +151,106 @@ class Bid(SQLModel, table=True):
     outcome: str
     recorded_at: NaiveDatetime = Field(default_factory=utcnow)
     recorded_by: str | None = None
+
+
+class DocumentVerifier(SQLModel, table=True):
+    """A person named to verify one document (instead of the defaults for its kind and team)."""
+
+    __table_args__ = (UniqueConstraint("document_id", "person"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    person: str
+
+
+class VerifierDefault(SQLModel, table=True):
+    """Who verifies documents of a kind whose owner is in a team (`team` "" = any team)."""
+
+    __table_args__ = (UniqueConstraint("kind", "team"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    team: str = ""
+    verifiers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class ReviewRequest(SQLModel, table=True):
+    """A manager's request that a document's verifiers review it; open until one decides."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    version: int
+    verifiers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    requested_by: str | None = None
+    requested_at: NaiveDatetime = Field(default_factory=utcnow)
+    note: str | None = None
+    status: str = Field(default="open", index=True)  # open, approved, needs_changes
+    decided_by: str | None = None
+    decided_at: NaiveDatetime | None = None
+    decision_note: str | None = None
+
+
+class Notification(SQLModel, table=True):
+    """A message for a person, written in the same transaction as the change it reports (the
+    outbox); `key` makes writing it twice a no-op."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True)
+    recipient: str = Field(index=True)
+    topic: str  # review_request, review_decision, edit_by_other, handover, pending_edit, digest
+    subject: str
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    document_id: int | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+
+
+class Delivery(SQLModel, table=True):
+    """A notification sent over one channel, at least once: retried with back-off until sent or
+    out of attempts. `key` is the idempotency key the receiver sees."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: int = Field(foreign_key="notification.id", index=True)
+    key: str = Field(index=True, unique=True)
+    channel: str  # email, wecom, dingtalk, feishu, webhook
+    target: str  # an address or a URL
+    status: str = Field(default="pending", index=True)  # pending, sent, failed
+    attempts: int = 0
+    next_attempt_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    claimed_until: NaiveDatetime | None = None
+    last_error: str | None = None
+    sent_at: NaiveDatetime | None = None
+
+
+class NotificationPreference(SQLModel, table=True):
+    """How a person wants to be told: an email address and/or group-robot webhooks."""
+
+    person: str = Field(primary_key=True)
+    email: str | None = None
+    webhooks: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    mute_digest: bool = False
+
+
+class TeamPolicy(SQLModel, table=True):
+    """Per team: whether a change by someone other than the owner to an approved Q&A waits
+    for the owner's approval (a pending edit) instead of replacing the current version."""
+
+    team: str = Field(primary_key=True)
+    owner_approves_qa_edits: bool = False
+
+
+class PendingEdit(SQLModel, table=True):
+    """A change waiting for the document owner's approval: the request's fields and text."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    base_version: int
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    change_note: str | None = None
+    author: str
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    status: str = Field(default="pending", index=True)  # pending, accepted, rejected
+    decided_by: str | None = None
+    decided_at: NaiveDatetime | None = None

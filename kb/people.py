@@ -14,6 +14,10 @@ from kb.models import Person
 from kb.vocabulary import Role, values
 
 TOKEN_PREFIX = "kb_"
+# Authors that are not people: the set-up's imports (`kb ingest --author kb-import`). Their
+# work is nobody's contribution.
+IMPORT_IDENTITY = "kb-import"
+SYSTEM_IDENTITIES = (IMPORT_IDENTITY,)
 
 
 def hash_token(token: str) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 import api.commands
@@ -95,3 +96,66 @@ def test_users_update_role_and_team(kb: CliRunner, capsys: pytest.CaptureFixture
     assert run(kb, "users", "update", "li.na", "--team", "")[1].strip().endswith("team (none)")
     run(kb, "users", "update", "li.na", "--role", "reader")
     assert "last active manager" in fails(capsys, "users", "update", "boss", "--role", "reader")
+
+
+def test_reviews_request_queue_and_decide(kb: CliRunner, tmp_path: Path) -> None:
+    run(kb, "users", "add", "li.na", "--role", "contributor")
+    note = tmp_path / "note.md"
+    note.write_text(NOTE.format(tags="a"), encoding="utf-8")
+    run(kb, "ingest", str(note))
+    code, out, _ = run(kb, "reviews", "request", "note-1", "--note", "please", "--as", "boss")
+    assert code == 0 and "1 review request(s) open" in out
+    queue = json.loads(run(kb, "reviews", "--as", "li.na", "--json")[1])["items"]
+    assert [(r["document_id"], r["verifiers"], r["note"]) for r in queue] == [
+        (1, ["li.na"], "please")
+    ]
+    assert json.loads(run(kb, "reviews", "--as", "someone", "--json")[1])["items"] == []
+    code, out, _ = run(kb, "reviews", "decide", str(queue[0]["id"]), "approve", "--as", "li.na")
+    assert code == 0 and "approved" in out
+    assert json.loads(run(kb, "reviews", "--json")[1])["items"] == []
+
+
+def test_notify_delivers_and_lists_failures(kb: CliRunner) -> None:
+    from kb.db import transaction
+    from kb.outbox import Message, notify, set_preference
+
+    run(kb, "users", "add", "li.na")
+    engine = command_context.context().engine
+    with transaction(engine) as session:
+        hook = {"format": "json", "url": "http://127.0.0.1:9/closed"}
+        set_preference(session, "li.na", email=None, webhooks=[hook], mute_digest=False)
+        notify(session, "li.na", "hello/1", Message("handover", "Hello", "Body"))
+    code, out, _ = run(kb, "notify")
+    assert code == 0 and out.startswith("sent 0, retrying 1, failed 0")
+    assert json.loads(run(kb, "notify", "--failed", "--json")[1])["items"] == []
+    command_context.context().settings.notify_max_attempts = 2
+    command_context.context().settings.notify_retry_seconds = 0
+    with transaction(engine) as session:  # due again now
+        from kb.models import Delivery
+
+        for delivery in session.exec(select(Delivery)):
+            delivery.next_attempt_at = delivery.next_attempt_at.replace(year=2000)
+            session.add(delivery)
+    assert run(kb, "notify")[1].startswith("sent 0, retrying 0, failed 1")
+    [failed] = json.loads(run(kb, "notify", "--failed", "--json")[1])["items"]
+    assert (failed["recipient"], failed["attempts"]) == ("li.na", 2)
+    assert "closed" in run(kb, "notify", "--failed")[1]
+
+
+def test_winloss_and_competitor(kb: CliRunner, tmp_path: Path) -> None:
+    bid = (
+        "---\nid: bid-1\nkind: bid_result\nbid: B-1\ncustomer: 江南银行\noutcome: {outcome}\n"
+        "industry: 金融\ncompetitors: [华为云]\nreasons: [PoC 领先]\namount: 100\n---\nReview.\n"
+    )
+    (tmp_path / "b1.md").write_text(bid.format(outcome="won"), encoding="utf-8")
+    (tmp_path / "b2.md").write_text(
+        bid.format(outcome="lost").replace("bid-1", "bid-2").replace("B-1", "B-2"), "utf-8"
+    )
+    run(kb, "ingest", str(tmp_path))
+    [row] = json.loads(run(kb, "winloss", "--json")[1])["rows"]
+    assert (row["competitor"], row["won"], row["lost"], row["win_rate"]) == ("华为云", 1, 1, 0.5)
+    code, out, _ = run(kb, "winloss", "--group-by", "industry")
+    assert code == 0 and "金融" in out and "PoC 领先" in out
+    page = json.loads(run(kb, "competitor", "华为云", "--json")[1])
+    assert [b["bid"] for b in page["bids"]] == ["B-2", "B-1"]
+    assert page["win_rate"] == 0.5

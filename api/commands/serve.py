@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
 import typer
 
 from api.commands.context import context
 from api.commands.root import app
+from kb.dispatch import run_periodically
 
 
 @app.command()
@@ -15,16 +17,26 @@ def serve(
     host: Annotated[str | None, typer.Option(help="address to bind (KB_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (KB_PORT)")] = None,
 ) -> None:
-    """Serve the web pages at / and the API; OpenAPI docs at /docs."""
+    """Serve the web pages at / and the API (OpenAPI docs at /docs), and deliver
+    notifications in the background every KB_NOTIFY_INTERVAL_SECONDS."""
     import uvicorn
 
     from api.app import create_app
 
     ctx = context()
     ctx.indexes.sync()  # load the model and indexes before the first request
+    stop = threading.Event()
+    if ctx.settings.notify_interval_seconds > 0:
+        threading.Thread(
+            target=run_periodically,
+            args=(ctx.engine, ctx.settings, stop),
+            name="kb-notify",
+            daemon=True,
+        ).start()
     uvicorn.run(
         create_app(context=ctx),
         host=host or ctx.settings.host,
         port=port or ctx.settings.port,
         log_level="info",
     )
+    stop.set()

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from api.deps import ContextDep, Contributor, Manager
 from api.schemas.documents import (
@@ -21,11 +22,19 @@ from api.schemas.documents import (
     StatusChanged,
 )
 from api.writes import make_searchable, saved, with_near_duplicates
-from ingest.submission import Submission, read_upload, revise, store_upload, submit_new
+from ingest.submission import (
+    Submission,
+    prepare_revision,
+    read_upload,
+    revise,
+    store_upload,
+    submit_new,
+)
 from kb.access import check_changes, viewer_of, visible_document
 from kb.db import transaction
+from kb.edits import hold_edit, holds_edits, tell_owner_of_edit
 from kb.errors import InvalidInput
-from kb.models import Person
+from kb.models import Document, Person
 from kb.store import set_status as store_set_status
 from kb.vocabulary import Confidentiality, Kind
 
@@ -162,6 +171,8 @@ def update_document(
     with transaction(context.engine) as session:
         document = visible_document(session, ref, viewer_of(person))
         check_changes(session, viewer_of(person), document, submission.fields)
+        if holds_edits(session, document, person.name):
+            return held(session, context, document, submission, body.base_version, person)
         result = revise(
             session,
             context.ingester.budget,
@@ -170,8 +181,44 @@ def update_document(
             base_version=body.base_version,
             author=person.name,
         )
+        if result.outcome == "updated" and result.version.number > 1:
+            tell_owner_of_edit(session, document, result.version, person.name)
     make_searchable(context)
     return saved(result)
+
+
+def held(
+    session: Session,
+    context: ContextDep,
+    document: Document,
+    submission: Submission,
+    base_version: int,
+    person: Person,
+) -> DocumentSaved:
+    """A change to an approved Q&A that its owner's team wants the owner to accept first:
+    validated, kept as a pending edit; the current version stays."""
+    prepare_revision(
+        session, context.ingester.budget, document, submission, base_version=base_version
+    )
+    pending = hold_edit(
+        session,
+        document,
+        base_version=base_version,
+        fields=submission.fields,
+        text=submission.text,
+        change_note=submission.change_note,
+        author=person.name,
+    )
+    assert document.id is not None
+    return DocumentSaved(
+        id=document.id,
+        source_id=document.source_id,
+        version=document.current_version,
+        kind=document.kind,
+        title=document.title,
+        changed=False,
+        pending_edit=pending.id,
+    )
 
 
 @router.delete("/documents/{ref:path}")

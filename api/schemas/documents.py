@@ -17,6 +17,7 @@ from pydantic import (
 
 from api.schemas.base import MAX_TEXT_CHARS, Request
 from kb.clock import UtcDatetime
+from kb.answers import is_approved
 from kb.documents import MAX_REVIEW_INTERVAL_DAYS
 from kb.glossary import Glossary
 from kb.models import Document, DocumentVersion, Event
@@ -144,6 +145,11 @@ class DocumentSaved(BaseModel):
         description="existing documents very like this one (KB_NEAR_DUPLICATE_THRESHOLD): "
         "update one of them instead?",
     )
+    pending_edit: int | None = Field(
+        None,
+        description="the change waits for the owner's approval as this pending edit "
+        "(an approved Q&A in a team that asks for it); the current version is unchanged",
+    )
 
 
 class DocumentUploaded(BaseModel):
@@ -187,6 +193,10 @@ class DocumentDetail(DocumentPublic):
     text: str
     author: str | None
     change_note: str | None
+    approved: bool = Field(
+        False,
+        description="a Q&A whose current version was approved by a review (kb.answers)",
+    )
 
     @classmethod
     def of_version(
@@ -199,6 +209,7 @@ class DocumentDetail(DocumentPublic):
                 "text": version.text,
                 "author": version.author,
                 "change_note": version.change_note,
+                "approved": is_approved(document),
             }
         )
 

@@ -3,13 +3,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from kb.contributions import METRICS, contributions, parse_day
 from kb.db import transaction
 from kb.documents import build_draft
 from kb.errors import InvalidInput
 from kb.models import Document, Person
+from kb.people import IMPORT_IDENTITY
 from kb.reuse import record_outcome, record_reuse
 from kb.review import review_document
 from kb.store import save_draft, set_status
@@ -111,8 +112,12 @@ def rows(
     return {row[group_by]: row for row in found}
 
 
+MARKED = ("documents_deleted", "versions_reverted")
+
+
 def counts(row: dict[str, Any]) -> tuple[int, ...]:
-    return tuple(row[m] for m in METRICS)
+    """The counted metrics (without the marked ones, checked on their own)."""
+    return tuple(row[m] for m in METRICS if m not in MARKED)
 
 
 def test_counts_over_all_time(history: Engine) -> None:
@@ -196,3 +201,27 @@ def test_invalid_input_is_rejected(
 ) -> None:
     with pytest.raises(InvalidInput):
         rows(history, since, until, group_by)
+
+
+def test_deleted_duplicates_reverted_changes_and_imports_are_marked(engine: Engine) -> None:
+    with transaction(engine) as session:
+        session.add_all([Person(name="li.na"), Person(name="zhang.wei")])
+        kept = save(session, "kept", datetime(2026, 4, 1), author="li.na", text="One.")
+        save(session, "kept", datetime(2026, 4, 2), author="zhang.wei", text="Wrong.")
+        save(session, "kept", datetime(2026, 4, 3), author="li.na", text="One.")  # reverts
+        twin = save(session, "twin", datetime(2026, 4, 4), author="zhang.wei", text="One!")
+        set_status(session, twin, "deleted", actor="li.na")
+        save(session, "imported", datetime(2026, 4, 5), author=IMPORT_IDENTITY)
+        save(session, "by-ghost", datetime(2026, 4, 5), author="ghost")
+        for document, day in ((kept, 6), (twin, 7)):
+            record_reuse(session, document, proposal_ref=f"P-{day}", user="zhang.wei")
+        ghost = session.exec(select(Document).where(Document.source_id == "by-ghost")).one()
+        record_reuse(session, ghost, proposal_ref="P-8", user="li.na")
+    found = rows(engine)
+    li, zhang = found["li.na"], found["zhang.wei"]
+    assert (li["documents_created"], li["versions_written"], li["versions_reverted"]) == (1, 2, 0)
+    assert (zhang["documents_created"], zhang["documents_deleted"]) == (0, 1)
+    assert (zhang["versions_written"], zhang["versions_reverted"]) == (1, 1)
+    assert IMPORT_IDENTITY not in found
+    assert li["reused_by_others"] == 1  # only the reuse by someone else of a person's version
+    assert found["ghost"]["reused_by_others"] == 0  # nobody kb knows: not credited

@@ -1,0 +1,227 @@
+"""Win/loss analytics over bid results: counts, win rate, amounts and the most cited reasons
+per competitor, industry, product, quarter or owner; and one competitor's page (its intel,
+newest first with freshness, the bids against it, our win rate).
+
+Names are grouped by `group_key`: case-insensitively and without spaces or hyphens
+(`Huawei Cloud` = `huawei-cloud`). Names in two languages (华为云 / Huawei Cloud) become one
+group once the team glossary (issue 14, `kb.glossary`) lands: `group_key` is the one place
+to ask it for the canonical name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from kb.access import Viewer, hidden_documents
+from kb.errors import InvalidInput
+from kb.freshness import freshness_of, owner_is_active
+from kb.models import Bid, Document
+from kb.vocabulary import Outcome, values
+
+GROUPS = ("competitor", "industry", "product", "quarter", "owner")
+TOP_REASONS = 5
+OUTCOMES = values(Outcome)
+_IGNORED = re.compile(r"[\s\-_·/]+")
+
+
+def group_key(name: str) -> str:
+    """The key names are grouped by (the hook for the glossary's canonical names)."""
+    return _IGNORED.sub("", unicodedata.normalize("NFKC", name).casefold())
+
+
+@dataclass
+class BidFacts:
+    document_id: int
+    bid: str
+    customer: str | None
+    outcome: str
+    amount: float | None
+    decided: str | None
+    owner: str | None
+    industry: str | None
+    competitors: list[str]
+    products: list[str]
+    reasons: list[str]
+
+    def values(self, group_by: str) -> list[str]:
+        """The group(s) this bid counts in (a bid against two competitors counts in both)."""
+        if group_by == "competitor":
+            return self.competitors
+        if group_by == "product":
+            return self.products
+        if group_by == "quarter":
+            return [_quarter(self.decided)] if self.decided else []
+        found = self.industry if group_by == "industry" else self.owner
+        return [found] if found else []
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Tally:
+    names: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    amounts: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    reasons: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, name: str, bid: BidFacts) -> None:
+        self.names[name] += 1
+        self.outcomes[bid.outcome] += 1
+        self.amounts[bid.outcome] += bid.amount or 0
+        for reason in bid.reasons:
+            self.reasons[bid.outcome][reason] += 1
+
+    def as_dict(self, group_by: str) -> dict[str, Any]:
+        won, lost = self.outcomes["won"], self.outcomes["lost"]
+        return {
+            group_by: self.names.most_common(1)[0][0],
+            "names": sorted(self.names),
+            **{outcome: self.outcomes[outcome] for outcome in OUTCOMES},
+            "bids": sum(self.outcomes.values()),
+            "win_rate": round(won / (won + lost), 4) if won + lost else None,
+            "amount_won": self.amounts.get("won", 0.0),
+            "amount_lost": self.amounts.get("lost", 0.0),
+            "amount_total": sum(self.amounts.values()),
+            "reasons_won": _top(self.reasons["won"]),
+            "reasons_lost": _top(self.reasons["lost"]),
+        }
+
+
+def win_loss(
+    session: Session,
+    *,
+    group_by: str,
+    viewer: Viewer | None = None,
+    competitor: str | None = None,
+    industry: str | None = None,
+) -> list[dict[str, Any]]:
+    """One row per group, most bids first: won / lost / withdrawn / pending, win rate (won /
+    decided), amounts, and the most cited reasons of wins and of losses. `competitor` and
+    `industry` keep only the bids against that competitor / in that industry."""
+    if group_by not in GROUPS:
+        raise InvalidInput(f"unknown group_by '{group_by}'; use one of {', '.join(GROUPS)}")
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    for bid in bid_facts(session, viewer):
+        if competitor and group_key(competitor) not in {group_key(c) for c in bid.competitors}:
+            continue
+        if industry and group_key(industry) != group_key(bid.industry or ""):
+            continue
+        for name in bid.values(group_by):
+            tallies[group_key(name)].add(name, bid)
+    rows = [tally.as_dict(group_by) for tally in tallies.values()]
+    rows.sort(key=lambda r: (-r["bids"], str(r[group_by])))
+    return rows
+
+
+def bid_facts(session: Session, viewer: Viewer | None = None) -> list[BidFacts]:
+    """Every bid_result the viewer may see (not deleted); a recorded outcome (POST
+    /bids/{ref}/outcome) wins over the document's."""
+    hidden = hidden_documents(session, viewer)
+    documents = session.exec(
+        select(Document)
+        .where(Document.kind == "bid_result", Document.status != "deleted")
+        .order_by(col(Document.id))
+    )
+    recorded = {bid.ref: bid.outcome for bid in session.exec(select(Bid))}
+    found = []
+    for document in documents:
+        if document.id is None or document.id in hidden:
+            continue
+        meta = document.meta
+        ref = str(meta.get("bid") or document.source_id)
+        competitors = _names([*meta.get("competitors", []), meta.get("competitor")])
+        found.append(
+            BidFacts(
+                document_id=document.id,
+                bid=ref,
+                customer=meta.get("customer"),
+                outcome=recorded.get(ref, str(meta.get("outcome") or "pending")),
+                amount=meta.get("amount"),
+                decided=meta.get("decision_date"),
+                owner=document.owner,
+                industry=meta.get("industry"),
+                competitors=competitors,
+                products=_names(meta.get("products", [])),
+                reasons=_names(meta.get("reasons", [])),
+            )
+        )
+    return found
+
+
+def competitor_page(
+    session: Session,
+    name: str,
+    *,
+    now: datetime,
+    viewer: Viewer | None = None,
+    due_soon_days: int = 14,
+) -> dict[str, Any]:
+    """A competitor's intel (newest first, with freshness), the bids against it (newest
+    decision first) and our win rate against it."""
+    key = group_key(name)
+    hidden = hidden_documents(session, viewer)
+    intel = []
+    for document in session.exec(
+        select(Document).where(Document.kind == "competitor_intel", Document.status == "active")
+    ):
+        names = _names([*document.meta.get("competitors", []), document.meta.get("competitor")])
+        if document.id in hidden or key not in {group_key(n) for n in names}:
+            continue
+        fresh = freshness_of(
+            document,
+            now=now,
+            owner_active=owner_is_active(session, document.owner),
+            due_soon_days=due_soon_days,
+        )
+        intel.append(_intel_row(document, fresh.as_dict()))
+    intel.sort(key=lambda row: (row["content_date"] or "", row["id"]), reverse=True)
+    bids = [b for b in bid_facts(session, viewer) if key in {group_key(c) for c in b.competitors}]
+    bids.sort(key=lambda b: (b.decided or "", b.document_id), reverse=True)
+    won, lost = (sum(b.outcome == o for b in bids) for o in ("won", "lost"))
+    return {
+        "competitor": name,
+        "intel": intel,
+        "bids": [b.as_dict() for b in bids],
+        **{o: sum(b.outcome == o for b in bids) for o in OUTCOMES},
+        "win_rate": round(won / (won + lost), 4) if won + lost else None,
+    }
+
+
+def _intel_row(document: Document, freshness: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "source_id": document.source_id,
+        "title": document.title,
+        "owner": document.owner,
+        "observed": document.meta.get("observed"),
+        "source": document.meta.get("source"),
+        "content_date": document.content_date.isoformat() if document.content_date else None,
+        "freshness": freshness,
+    }
+
+
+def _names(values: Iterable[Any]) -> list[str]:
+    """Distinct non-empty names, first spelling kept."""
+    seen: dict[str, str] = {}
+    for value in values:
+        text = str(value).strip() if value is not None else ""
+        if text:
+            seen.setdefault(group_key(text), text)
+    return list(seen.values())
+
+
+def _quarter(day: str) -> str:
+    return f"{day[:4]}-Q{(int(day[5:7]) - 1) // 3 + 1}"
+
+
+def _top(counts: Counter[str]) -> list[dict[str, Any]]:
+    return [{"reason": r, "count": n} for r, n in counts.most_common(TOP_REASONS)]
