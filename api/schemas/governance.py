@@ -162,7 +162,13 @@ class ContributionRow(BaseModel):
     team: str | None = None
     kind: str | None = None
     documents_created: int
+    documents_deleted: int = Field(
+        0, description="documents the person created that were deleted since: not counted"
+    )
     versions_written: int
+    versions_reverted: int = Field(
+        0, description="versions whose change the next version undid: not counted"
+    )
     reviews: int
     competitor_intel_added: int
     reused_by_others: int

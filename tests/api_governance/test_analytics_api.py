@@ -51,3 +51,13 @@ def test_win_loss_by_owner_and_a_competitor_page(
     assert [i["source_id"] for i in page["intel"]] == ["ci-fanruan"]
     assert page["intel"][0]["freshness"]["status"] == "fresh"
     assert (len(page["bids"]), page["win_rate"]) == (3, 0.6667)
+
+
+def test_contributions_over_http_carry_the_marked_counts(
+    client: TestClient, app_context: Context, tokens: dict[str, Headers]
+) -> None:
+    doc = write(app_context, "qa-gone", owner="li.na", at=utcnow())
+    client.delete(f"/documents/{doc}", headers=tokens["boss"])
+    [row] = client.get("/contributions", headers=tokens["boss"]).json()["rows"]
+    assert (row["person"], row["documents_created"], row["documents_deleted"]) == ("li.na", 0, 1)
+    assert row["versions_reverted"] == 0
