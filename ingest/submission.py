@@ -132,14 +132,14 @@ def revise(
     session: Session,
     budget: ChunkBudget,
     document: Document,
-    contribution: Contribution,
+    submission: Submission,
     *,
     base_version: int,
     author: str,
 ) -> SaveResult:
     """A new version of `document` (see prepare_revision), or a status change when only the
     status differs from the current version."""
-    prepared = prepare_revision(session, budget, document, contribution, base_version=base_version)
+    prepared = prepare_revision(session, budget, document, submission, base_version=base_version)
     try:
         result = save_draft(
             session,
