@@ -16,8 +16,8 @@ from pydantic import (
 )
 
 from api.schemas.base import MAX_TEXT_CHARS, Request
-from kb.clock import UtcDatetime
 from kb.answers import is_approved
+from kb.clock import UtcDatetime
 from kb.documents import MAX_REVIEW_INTERVAL_DAYS
 from kb.glossary import Glossary
 from kb.models import Document, DocumentVersion, Event
