@@ -45,7 +45,11 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
         # never hold more database connections than the pool has (KB_DB_POOL_SIZE).
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = context.settings.request_threads
-        yield
+        context.start_following()  # loads the indexes, then follows the change log
+        try:
+            yield
+        finally:
+            context.stop_following()
 
     app: FastAPI = FastAPIOffline(  # Swagger UI's assets served locally (no CDN)
         lifespan=lifespan,

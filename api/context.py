@@ -14,6 +14,7 @@ from ingest.pipeline import Ingester, IngestReport
 from kb.config import Settings
 from kb.db import make_engine
 from search.embedder import SentenceTransformerEmbedder
+from search.follower import Follower
 from search.indexer import SearchIndexes, SyncReport
 from search.service import SearchService
 
@@ -36,6 +37,27 @@ class Context:
     @cached_property
     def indexes(self) -> SearchIndexes:
         return SearchIndexes(self.settings, self.engine, self.embedder)
+
+    @cached_property
+    def follower(self) -> Follower:
+        return Follower(self.indexes, save_interval=self.settings.snapshot_interval)
+
+    def start_following(self) -> None:
+        """Keep the indexes in step with the change log from a background thread (a serving
+        process); the first load happens there too, and /health says ready once it is done."""
+        self.follower.start()
+
+    def stop_following(self) -> None:
+        if "follower" in self.__dict__:
+            self.follower.stop()
+
+    def applied(self, seq: int | None) -> None:
+        """Return once this process's search state holds change `seq` (bounded wait)."""
+        if seq is None:
+            return
+        if self.indexes.following:
+            self.follower.wake()
+        self.indexes.generation(min_seq=seq)
 
     @cached_property
     def search(self) -> SearchService:

@@ -1,18 +1,24 @@
-"""What every write over HTTP (API routes and web pages) does after its transaction: bring
-the search indexes in step, describe what was saved, warn about near-duplicates."""
+"""What every write over HTTP (API routes and web pages) does after its transaction: embed its
+chunks and wait until this replica's search state holds it (its `seq` in the change log),
+describe what was saved, warn about near-duplicates."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
+
+from sqlmodel import Session
 
 from api.context import Context
 from api.schemas.documents import DocumentSaved, NearDuplicate
 from ingest.preparation import PreparedDocument
 from kb.access import viewer_of
+from kb.changes import committed_seq
 from kb.models import Person
 from kb.store import HEADING_SEPARATOR, SaveResult
 from search.duplicates import near_duplicates, unsaved_near_duplicates
+from search.embedding_pass import embed_pending
 
 logger = logging.getLogger(__name__)
 NEAR_DUPLICATE_CHECK_MAX = 20
@@ -48,13 +54,24 @@ def saved(result: SaveResult) -> DocumentSaved:
     )
 
 
-def make_searchable(context: Context) -> None:
-    """Bring the indexes in step after a committed write. The write stands even if this fails
-    (the indexes are derived): the next search retries, and `kb check` shows the gap."""
+def make_searchable(
+    context: Context, session: Session, document_ids: Sequence[int | None] = ()
+) -> int | None:
+    """After `session`'s write committed: embed its new chunks (unless `kb worker` processes
+    do) and wait until this replica applied it. Returns the last seq the write took (pass it as
+    a search's `min_seq` to read the write on any replica). The write stands even if this fails
+    (the indexes are derived): its text is keyword-searchable once applied, and `kb check`
+    shows chunks without vectors."""
+    seq = committed_seq(session)
     try:
-        context.indexes.sync()
+        if not context.settings.embedding_workers:
+            ids = [d for d in document_ids if d is not None]
+            embedded = embed_pending(context.engine, context.embedder, ids).seq if ids else None
+            seq = embedded if embedded is not None else seq
+        context.applied(seq)
     except Exception:  # noqa: BLE001 - any failure here must not turn a saved write into a 500
-        logger.exception("index sync after a committed write failed; the next search retries")
+        logger.exception("embedding or applying a committed write failed")
+    return seq
 
 
 def with_near_duplicates(
@@ -70,6 +87,7 @@ def with_near_duplicates(
             [d.id for d in documents],
             viewer=viewer_of(person),
             threshold=context.settings.near_duplicate_threshold,
+            min_seq=max((d.seq or 0 for d in documents), default=None),
         )
     except Exception:  # noqa: BLE001 - a warning that cannot be computed is left out
         logger.exception("near-duplicate check failed")

@@ -80,7 +80,7 @@ def evaluate(
 
 def ann_recall(context: Context, queries: list[str]) -> float:
     """recall@10 of an HNSW graph over this corpus's real vectors against exact search."""
-    exact = context.indexes.vector
+    exact = context.indexes.generation().vector
     graph = VectorIndex(exact.dim, exact.model_id, approximate_threshold=1)
     graph.add(exact.ids(), exact.vectors())
     vectors = np.vstack([context.embedder.encode_query(q) for q in queries])

@@ -98,7 +98,7 @@ def main() -> None:
         start = time.perf_counter()
         context.indexes.sync()
         indexed = time.perf_counter() - start
-        vector = context.indexes.vector
+        vector = context.indexes.generation().vector
         print(
             f"corpus: {len(vector)} chunks (dim {dim}), stored in {stored:.1f} s, indexes built "
             f"in {indexed:.1f} s, approximate (HNSW): {vector.approximate}"

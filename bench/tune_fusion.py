@@ -36,8 +36,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=100)
     args = parser.parse_args()
     context = Context(Settings(home=args.home))
-    indexes = context.indexes
-    indexes.ensure_current()
+    indexes = context.indexes.generation()
     queries, qrels = read_queries(args.dataset), read_qrels(args.dataset, args.split)
     source = {d.id: corpus_id(d.source_id) for d in indexes.catalog.docs.values()}
     chunk_doc = indexes.catalog.chunk_doc

@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     digest_weekday: int = Field(
         0, ge=0, le=6, description="weekday of the stale / due-soon digest (0 = Monday)"
     )
+    snapshot_interval: float = Field(
+        30.0, ge=0, description="seconds between saves of the index files by `kb serve`"
+    )
     host: str = Field("127.0.0.1", description="address `kb serve` binds")
     port: int = Field(8000, description="port `kb serve` listens on")
     session_secret: str | None = Field(

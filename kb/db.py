@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 from kb import models  # noqa: F401  (registers the tables)
+from kb.changes import EVERYTHING, ensure_counter, note_change
 from kb.config import Settings
 from kb.errors import ConfigurationError
 from kb.sections import assign_section_types
@@ -40,6 +41,7 @@ def make_engine(settings: Settings) -> Engine:
     try:
         SQLModel.metadata.create_all(engine)
         _add_missing_columns(engine)
+        ensure_counter(engine)
         _backfill(engine)
     except OperationalError as exc:
         raise ConfigurationError(f"cannot open the database at {_safe(url)}: {exc.orig}") from exc
@@ -64,7 +66,8 @@ def _backfill(engine: Engine) -> None:
     """Columns that rows stored by an earlier kb lack: section types of proposal chunks, the
     owner and status of versions (once kept in their metadata)."""
     with transaction(engine) as session:
-        assign_section_types(session)
+        if assign_section_types(session):
+            note_change(session, EVERYTHING)
         move_bookkeeping_to_columns(session)
 
 
@@ -105,3 +108,18 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Session]:
+    """A read-only session whose statements all see one consistent state of the database
+    (REPEATABLE READ on PostgreSQL, one read transaction on SQLite)."""
+    with Session(engine) as session:
+        if engine.dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        else:
+            session.connection().exec_driver_sql("BEGIN")
+        try:
+            yield session
+        finally:
+            session.rollback()

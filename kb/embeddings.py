@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from kb.models import Embedding
@@ -29,14 +31,19 @@ def load_vectors(session: Session, model: str, hashes: Iterable[str]) -> dict[st
 
 
 def store_vectors(session: Session, model: str, hashes: Sequence[str], vectors: np.ndarray) -> None:
-    existing = set(load_vectors(session, model, hashes))
-    session.add_all(
-        Embedding(
-            content_hash=content_hash,
-            model=model,
-            dim=int(vector.shape[0]),
-            vector=np.asarray(vector, dtype=np.float32).tobytes(),
-        )
+    """Store vectors; a hash already stored under this model (by anyone, even at this moment in
+    another process) is left as it is."""
+    rows = [
+        {
+            "content_hash": content_hash,
+            "model": model,
+            "dim": int(vector.shape[0]),
+            "vector": np.asarray(vector, dtype=np.float32).tobytes(),
+        }
         for content_hash, vector in zip(hashes, vectors, strict=True)
-        if content_hash not in existing
-    )
+    ]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(Embedding).values(rows).on_conflict_do_nothing())

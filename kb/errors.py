@@ -90,3 +90,10 @@ class TooManyAttempts(KBError):
 
     status = 429
     code = "too_many_attempts"
+
+
+class NotReady(KBError):
+    """The search indexes of this replica are still loading."""
+
+    status = 503
+    code = "not_ready"

@@ -1,4 +1,5 @@
-"""The append-only event log, base of contribution tracking."""
+"""The append-only event log, base of contribution tracking. Every event also marks its
+document changed for search replicas (kb/changes.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from kb.changes import note_change
 from kb.clock import utcnow
 from kb.models import Event
 
@@ -55,6 +57,7 @@ def record_event(
         at=at or utcnow(),
     )
     session.add(event)
+    note_change(session, document_id)
     return event
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
@@ -80,13 +79,41 @@ class DocEntry:
         )
 
 
+# A chunk as the catalog holds it: (chunk id, content hash, section type or None).
+ChunkRow = tuple[int, str, str | None]
+# What search should hold of a document: its entry (None: out of search) and current chunks.
+DocState = tuple["DocEntry | None", list[ChunkRow]]
+
+
 @dataclass
 class Catalog:
+    """Never changed once published: `evolved` makes the next one."""
+
     docs: dict[int, DocEntry] = field(default_factory=dict)
     chunk_doc: dict[int, int] = field(default_factory=dict)
-    doc_chunks: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    doc_chunks: dict[int, list[int]] = field(default_factory=dict)
     chunk_section: dict[int, str] = field(default_factory=dict)  # proposal chunks' types
     glossary: Glossary = field(default_factory=Glossary)  # what entries' metadata is named by
+
+    def evolved(self, changed: Mapping[int, DocState], glossary: Glossary | None = None) -> Catalog:
+        """A new catalog where each changed document has this state (and this glossary)."""
+        docs, chunk_doc = dict(self.docs), dict(self.chunk_doc)
+        doc_chunks, chunk_section = dict(self.doc_chunks), dict(self.chunk_section)
+        for doc_id, (entry, chunks) in changed.items():
+            for chunk_id in doc_chunks.pop(doc_id, []):
+                chunk_doc.pop(chunk_id, None)
+                chunk_section.pop(chunk_id, None)
+            docs.pop(doc_id, None)
+            if entry is None:
+                continue
+            docs[doc_id] = entry
+            doc_chunks[doc_id] = [chunk_id for chunk_id, _, _ in chunks]
+            for chunk_id, _, section in chunks:
+                chunk_doc[chunk_id] = doc_id
+                if section:
+                    chunk_section[chunk_id] = section
+        glossary = glossary if glossary is not None else self.glossary
+        return Catalog(docs, chunk_doc, doc_chunks, chunk_section, glossary)
 
     @cached_property
     def has_confidential(self) -> bool:
@@ -207,43 +234,83 @@ def entry_of(document: Document, grants: set[str], outcome: str | None) -> DocEn
     )
 
 
-def load_catalog(session: Session) -> tuple[Catalog, list[tuple[int, str]]]:
-    """The catalog of active documents' current chunks, and (chunk id, hash) of those chunks."""
-    catalog = Catalog(glossary=load_glossary(session))
+ID_BATCH = 2000
+
+
+def load_states(session: Session, document_ids: set[int] | None = None) -> dict[int, DocState]:
+    """What search should hold of these documents (None: every active one but glossaries);
+    (None, []) for a document out of search."""
+    if document_ids is None:
+        return _states(session, None)
+    states: dict[int, DocState] = {}
+    ids = sorted(document_ids)
+    for start in range(0, len(ids), ID_BATCH):
+        states.update(_states(session, ids[start : start + ID_BATCH]))
+    return states
+
+
+def _states(session: Session, document_ids: list[int] | None) -> dict[int, DocState]:
     searchable = (Document.status == Status.active, Document.kind != Kind.glossary)
-    documents = list(session.exec(select(Document).where(*searchable)))
-    for document, entry in zip(documents, entries_of(session, documents), strict=True):
-        assert document.id is not None
-        catalog.docs[document.id] = entry
-    rows = session.exec(
+    query = select(Document).where(*searchable)
+    chunks = (
         select(Chunk.id, Chunk.document_id, Chunk.content_hash, Chunk.section_type)
         .join(DocumentVersion, col(DocumentVersion.id) == Chunk.version_id)
         .join(Document, col(Document.id) == Chunk.document_id)
         .where(*searchable, DocumentVersion.number == Document.current_version)
-    ).all()
-    chunks: list[tuple[int, str]] = []
-    for chunk_id, document_id, content_hash, section in rows:
+        .order_by(col(Chunk.id))
+    )
+    if document_ids is not None:
+        query = query.where(col(Document.id).in_(document_ids))
+        chunks = chunks.where(col(Chunk.document_id).in_(document_ids))
+    documents = list(session.exec(query))
+    states: dict[int, DocState] = {doc_id: (None, []) for doc_id in document_ids or ()}
+    entries = entries_of(session, documents, every=document_ids is None)
+    for document, entry in zip(documents, entries, strict=True):
+        assert document.id is not None
+        states[document.id] = (entry, [])
+    for chunk_id, document_id, content_hash, section in session.exec(chunks):
         assert chunk_id is not None
-        if section:
-            catalog.chunk_section[chunk_id] = section
-        catalog.chunk_doc[chunk_id] = document_id
-        catalog.doc_chunks[document_id].append(chunk_id)
-        chunks.append((chunk_id, content_hash))
-    return catalog, chunks
+        states[document_id][1].append((chunk_id, content_hash, section or None))
+    return states
 
 
-def entries_of(session: Session, documents: list[Document]) -> list[DocEntry]:
-    """Catalog entries of these documents, with their grants and bid outcomes."""
-    grants = grants_of(session)
+def with_outcomes(catalog: Catalog, session: Session) -> Catalog:
+    """The catalog with every document's bid outcome read again (a bid's outcome, or a
+    bid_result document, changed)."""
+    refs = (str(e.meta["bid"]) for e in catalog.docs.values() if e.meta.get("bid"))
+    outcomes = bid_outcomes(session, refs)
+    docs = dict(catalog.docs)
+    for doc_id, entry in catalog.docs.items():
+        outcome = outcome_of(entry.kind, entry.meta, outcomes)
+        if outcome != entry.outcome:
+            docs[doc_id] = replace(entry, outcome=outcome)
+    return Catalog(
+        docs, catalog.chunk_doc, catalog.doc_chunks, catalog.chunk_section, catalog.glossary
+    )
+
+
+def outcome_of(kind: str, meta: Mapping[str, Any], outcomes: Mapping[str, str]) -> str | None:
+    """A bid result's own outcome; another document's, its bid's."""
+    if kind == Kind.bid_result:
+        outcome = meta.get("outcome")
+        return str(outcome) if outcome is not None else None
+    return outcomes.get(str(meta.get("bid", "")))
+
+
+def entries_of(
+    session: Session, documents: list[Document], *, every: bool = False
+) -> list[DocEntry]:
+    """Catalog entries of these documents (`every`: they are all there are), with their
+    grants and bid outcomes, metadata named as the glossary names it."""
+    if not documents:
+        return []
+    grants = grants_of(session, None if every else [d.id for d in documents if d.id is not None])
     outcomes = bid_outcomes(session, (str(d.meta["bid"]) for d in documents if d.meta.get("bid")))
     glossary = load_glossary(session)
     entries = []
     for document in documents:
         assert document.id is not None
-        if document.kind == Kind.bid_result:
-            outcome = document.meta.get("outcome")
-        else:
-            outcome = outcomes.get(str(document.meta.get("bid", "")))
+        outcome = outcome_of(document.kind, document.meta, outcomes)
         entry = entry_of(document, grants.get(document.id, set()), outcome)
         entry.meta = glossary.canonical_meta(entry.meta)
         entries.append(entry)

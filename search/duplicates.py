@@ -1,7 +1,8 @@
 """Near-duplicates: current documents very similar to a new or updated one.
 
-A warning for the contributor ("update that one instead?"), never a block. Call it after
-`indexes.sync()`. Two measures, both on stored data (nothing is embedded):
+A warning for the contributor ("update that one instead?"), never a block. It reads one
+generation of the search state (pass the write's `seq` so it holds the write). Two measures,
+both on stored data (nothing is embedded):
 - semantic, for text the embedding model reads: cosine of the chunks' stored vectors;
 - lexical, for text it cannot read (Chinese, for the default English model): cosine of the
   chunks' keyword-token counts, over candidates the keyword index finds. A copy with light
@@ -21,7 +22,8 @@ from sqlmodel import Session, col, select
 from kb.access import Viewer
 from kb.embeddings import load_vectors
 from kb.models import Chunk
-from search.catalog import Catalog
+from search.catalog import DocEntry
+from search.generation import Generation
 from search.indexer import SearchIndexes
 from search.tokenize import tokenize
 
@@ -35,6 +37,7 @@ def near_duplicates(
     threshold: float,
     limit: int = 3,
     viewer: Viewer | None = None,
+    min_seq: int | None = None,
 ) -> dict[int, list[dict[str, Any]]]:
     """For each document id, the other current documents whose closest section reaches
     `threshold` cosine similarity, most similar first, at most `limit`:
@@ -46,33 +49,36 @@ def near_duplicates(
     module docstring). Documents without near-duplicates or not active are left out.
     `viewer`, when given, hides documents that person may not see.
     """
-    catalog = indexes.catalog
+    generation = indexes.generation(min_seq)
     languages = indexes.embedder.languages
-    visible = [doc for doc in catalog.docs.values() if doc.visible_to(viewer)]
+    model = indexes.embedder.model_id
+    visible = [doc for doc in generation.documents.values() if doc.visible_to(viewer)]
     readable = [d.id for d in visible if languages is None or d.language in languages]
     found: dict[int, list[dict[str, Any]]] = {}
     with Session(indexes.engine) as session:
         for document_id in dict.fromkeys(document_ids):
-            entry = catalog.docs.get(document_id)
+            entry = generation.document(document_id)
             if entry is None:
                 continue
             if languages is None or entry.language in languages:
-                allowed = _chunks_of(catalog, readable, len(catalog.docs))
-                similar = _similar_documents(session, indexes, document_id, allowed, limit)
+                allowed = _chunks_of(generation, readable)
+                similar = _similar_documents(
+                    session, generation, model, document_id, allowed, limit
+                )
             else:
-                allowed = _chunks_of(catalog, [d.id for d in visible], len(catalog.docs))
-                similar = _lexically_similar(session, indexes, document_id, allowed, limit)
+                allowed = _chunks_of(generation, [d.id for d in visible])
+                similar = _lexically_similar(session, generation, document_id, allowed, limit)
             matches = [s for s in similar if s["similarity"] >= threshold][:limit]
             if matches:
                 found[document_id] = matches
     return found
 
 
-def _chunks_of(catalog: Catalog, document_ids: list[int], total: int) -> np.ndarray | None:
+def _chunks_of(generation: Generation, document_ids: list[int]) -> np.ndarray | None:
     """The chunks of these documents; None when they are all the documents there are."""
-    if len(document_ids) == total:
+    if len(document_ids) == len(generation.documents):
         return None
-    chunks = [c for d in document_ids for c in catalog.doc_chunks.get(d, [])]
+    chunks = [c for d in document_ids for c in generation.chunks_of(d)]
     return np.asarray(chunks, dtype=np.int64)
 
 
@@ -81,7 +87,7 @@ def near_duplicate_report(
 ) -> list[dict[str, Any]]:
     """The same, as a list for reports: `[{document_id, source_id, title, similar: [...]}]`."""
     found = near_duplicates(indexes, document_ids, threshold=threshold, limit=limit)
-    docs = indexes.catalog.docs
+    docs = indexes.generation().documents
     return [
         {
             "document_id": doc_id,
@@ -90,28 +96,31 @@ def near_duplicate_report(
             "similar": similar,
         }
         for doc_id, similar in found.items()
+        if doc_id in docs
     ]
 
 
 def _similar_documents(
     session: Session,
-    indexes: SearchIndexes,
+    generation: Generation,
+    model: str,
     document_id: int,
     allowed: np.ndarray | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    if len(indexes.vector) == 0:
+    if generation.vector_count == 0:
         return []
-    own = indexes.catalog.doc_chunks.get(document_id, [])
-    own_vectors = _vectors(session, indexes.embedder.model_id, own)
+    own = generation.chunks_of(document_id)
+    own_vectors = _vectors(session, model, own)
     if own_vectors is None:
         return []
-    return _nearest_by_vectors(session, indexes, own_vectors, set(own), allowed, limit)
+    return _nearest_by_vectors(session, generation, model, own_vectors, set(own), allowed, limit)
 
 
 def _nearest_by_vectors(
     session: Session,
-    indexes: SearchIndexes,
+    generation: Generation,
+    model: str,
     own_vectors: np.ndarray,
     own_set: set[int],
     allowed: np.ndarray | None,
@@ -121,12 +130,10 @@ def _nearest_by_vectors(
     wanted = max(CANDIDATES_PER_CHUNK, 4 * limit) + len(own_set)
     candidates: set[int] = set()
     for vector in own_vectors:
-        with indexes.lock:
-            hits = indexes.vector.search(vector, wanted, allowed)
+        hits = generation.vector_search(vector, wanted, allowed)
         candidates.update(int(c) for c, _ in hits if int(c) not in own_set)
     if not candidates:
         return []
-    model = indexes.embedder.model_id
     rows = _chunk_rows(session, candidates)
     other_vectors = load_vectors(session, model, (h for _, h, _ in rows))
     rows = [row for row in rows if row[1] in other_vectors]
@@ -134,24 +141,24 @@ def _nearest_by_vectors(
         return []
     matrix = _normalised(np.vstack([other_vectors[h] for _, h, _ in rows]))
     best = (own_vectors @ matrix.T).max(axis=0)
-    return _best_per_document(indexes.catalog, rows, best)
+    return _best_per_document(generation, rows, best)
 
 
 def _lexically_similar(
     session: Session,
-    indexes: SearchIndexes,
+    generation: Generation,
     document_id: int,
     allowed: np.ndarray | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    own_ids = indexes.catalog.doc_chunks.get(document_id, [])
+    own_ids = generation.chunks_of(document_id)
     own = [_token_counts(chunk) for chunk in _chunks(session, own_ids)]
-    return _nearest_by_tokens(session, indexes, own, set(own_ids), allowed, limit)
+    return _nearest_by_tokens(session, generation, own, set(own_ids), allowed, limit)
 
 
 def _nearest_by_tokens(
     session: Session,
-    indexes: SearchIndexes,
+    generation: Generation,
     own: list[Counter[str]],
     own_set: set[int],
     allowed: np.ndarray | None,
@@ -161,8 +168,7 @@ def _nearest_by_tokens(
     wanted = max(CANDIDATES_PER_CHUNK, 4 * limit) + len(own_set)
     candidates: set[int] = set()
     for counts in own:
-        with indexes.lock:
-            hits = indexes.keyword.search(list(counts.elements()), wanted, allowed)
+        hits = generation.keyword_search(list(counts.elements()), wanted, allowed)
         candidates.update(int(c) for c, _ in hits if int(c) not in own_set)
     others = _chunks(session, candidates)
     scores = np.asarray(
@@ -172,7 +178,7 @@ def _nearest_by_tokens(
         ]
     )
     rows = [(int(c.id or 0), c.content_hash, c.heading_path) for c in others]
-    return _best_per_document(indexes.catalog, rows, scores) if rows else []
+    return _best_per_document(generation, rows, scores) if rows else []
 
 
 def unsaved_near_duplicates(
@@ -187,24 +193,26 @@ def unsaved_near_duplicates(
     """The same check for text not stored yet (a form about to be saved): `sections` are
     (embedding text, heading path + text) of its chunks, measured as `near_duplicates` measures
     a stored document (the model embeds them here; nothing is written)."""
-    indexes.ensure_current()
-    catalog = indexes.catalog
+    generation = indexes.generation()
     languages = indexes.embedder.languages
-    visible = [doc for doc in catalog.docs.values() if doc.visible_to(viewer)]
+    model = indexes.embedder.model_id
+    visible = [doc for doc in generation.documents.values() if doc.visible_to(viewer)]
     if not sections or not visible:
         return []
     with Session(indexes.engine) as session:
         if languages is None or language in languages:
-            if len(indexes.vector) == 0:
+            if generation.vector_count == 0:
                 return []
             readable = [d.id for d in visible if languages is None or d.language in languages]
-            allowed = _chunks_of(catalog, readable, len(catalog.docs))
+            allowed = _chunks_of(generation, readable)
             own_vectors = _normalised(indexes.embedder.encode([e for e, _ in sections]))
-            similar = _nearest_by_vectors(session, indexes, own_vectors, set(), allowed, limit)
+            similar = _nearest_by_vectors(
+                session, generation, model, own_vectors, set(), allowed, limit
+            )
         else:
-            allowed = _chunks_of(catalog, [d.id for d in visible], len(catalog.docs))
+            allowed = _chunks_of(generation, [d.id for d in visible])
             own = [Counter(tokenize(text)) for _, text in sections]
-            similar = _nearest_by_tokens(session, indexes, own, set(), allowed, limit)
+            similar = _nearest_by_tokens(session, generation, own, set(), allowed, limit)
     return [s for s in similar if s["similarity"] >= threshold][:limit]
 
 
@@ -246,21 +254,21 @@ def _normalised(matrix: np.ndarray) -> np.ndarray:
 
 
 def _best_per_document(
-    catalog: Catalog, rows: list[tuple[int, str, str]], scores: np.ndarray
+    generation: Generation, rows: list[tuple[int, str, str]], scores: np.ndarray
 ) -> list[dict[str, Any]]:
-    best: dict[int, tuple[float, str]] = {}
+    best: dict[int, tuple[float, str, DocEntry]] = {}
     for (chunk_id, _, section), score in zip(rows, scores.tolist(), strict=True):
-        doc_id = catalog.chunk_doc.get(chunk_id)
-        if doc_id is not None and score > best.get(doc_id, (-2.0, ""))[0]:
-            best[doc_id] = (score, section)
-    ranked = sorted(best.items(), key=lambda item: -item[1][0])
+        entry = generation.document_of(chunk_id)
+        if entry is not None and score > best.get(entry.id, (-2.0, "", entry))[0]:
+            best[entry.id] = (score, section, entry)
+    ranked = sorted(best.values(), key=lambda item: -item[0])
     return [
         {
-            "document_id": doc_id,
-            "source_id": catalog.docs[doc_id].source_id,
-            "title": catalog.docs[doc_id].title,
+            "document_id": entry.id,
+            "source_id": entry.source_id,
+            "title": entry.title,
             "section": section,
             "similarity": round(min(score, 1.0), 4),
         }
-        for doc_id, (score, section) in ranked
+        for score, section, entry in ranked
     ]

@@ -1,41 +1,50 @@
-"""Keeps the vector and keyword indexes in step with the store.
+"""Keeps one process's search state in step with the store by following the change log.
 
-The store is the truth: `sync` compares the indexed chunk ids with the current chunks of active
-documents and applies the difference, embedding only chunks whose text the configured model has
-never embedded (vectors are kept in the database, keyed by text hash and model).
+The store is the truth; the search state is a `Generation` (search/generation.py) derived from
+it. `catch_up` reads, in one consistent snapshot of the database, the documents changed since
+the current generation's seq, builds the next generation aside (sharing what did not change)
+and swaps one reference. Searches take that reference (`generation`) and never wait for a
+catch-up, never embed. A process starts from its stamped index files when they match the
+database (search/snapshot.py), else rebuilds from the database, and either way replays the log.
 """
 
 from __future__ import annotations
 
 import fcntl
-import json
-import shutil
+import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
-from tqdm import tqdm
 
+from kb.changes import ALL_DOCUMENTS, EVERYTHING, changed_since, log_head, note_change, token_at
 from kb.config import Settings
+from kb.db import snapshot as db_snapshot
 from kb.db import transaction
-from kb.embeddings import load_vectors, store_vectors
-from kb.errors import IndexMismatch
-from kb.models import Chunk, Event, keyword_text
+from kb.embeddings import load_vectors
+from kb.errors import NotReady
+from kb.glossary import load_glossary
+from kb.models import Chunk, Document, keyword_text
 from kb.sections import assign_section_types
-from search.catalog import Catalog, load_catalog
+from kb.vocabulary import Kind
+from search import snapshot
+from search.catalog import Catalog, DocState, load_states, with_outcomes
 from search.embedder import Embedder
+from search.embedding_pass import embed_pending
+from search.generation import Generation
 from search.keyword import KeywordIndex
 from search.tokenize import tokenize
 from search.vector_index import VectorIndex
 
-ENCODE_BATCH = 256
+logger = logging.getLogger(__name__)
 TEXT_BATCH = 500
+SAVE_INTERVAL = 30.0  # seconds between saves of the index files by a running replica
 
 
 @dataclass
@@ -50,31 +59,6 @@ class SyncReport:
 
 
 @dataclass
-class IndexChanges:
-    """One sync's changes, prepared before they are applied."""
-
-    report: SyncReport = field(default_factory=SyncReport)
-    stale_vector: list[int] = field(default_factory=list)
-    stale_keyword: list[int] = field(default_factory=list)
-    vectors: tuple[np.ndarray, np.ndarray] | None = None  # (chunk ids, vectors)
-    tokens: list[tuple[int, list[str]]] = field(default_factory=list)
-
-    @property
-    def any(self) -> bool:
-        return bool(self.stale_vector or self.stale_keyword or self.vectors or self.tokens)
-
-    def apply(self, vector: VectorIndex, keyword: KeywordIndex) -> None:
-        if self.stale_vector:
-            vector.remove(np.asarray(self.stale_vector, dtype=np.int64))
-        if self.stale_keyword:
-            keyword.remove(np.asarray(self.stale_keyword, dtype=np.int64))
-        if self.vectors is not None:
-            vector.add(*self.vectors)
-        if self.tokens:
-            keyword.add(self.tokens)
-
-
-@dataclass
 class CheckReport:
     store_chunks: int = 0
     vector_count: int = 0
@@ -84,10 +68,11 @@ class CheckReport:
     missing_in_keyword: list[int] = field(default_factory=list)
     extra_in_keyword: list[int] = field(default_factory=list)
     missing_embeddings: int = 0
+    index_files: str = "ok"  # or why the index files on disk cannot be used
 
     @property
     def ok(self) -> bool:
-        return not (
+        return self.index_files == "ok" and not (
             self.missing_in_vector
             or self.extra_in_vector
             or self.missing_in_keyword
@@ -100,214 +85,256 @@ class CheckReport:
 
 
 class SearchIndexes:
-    """The live indexes of one data folder, with the catalog search filters on."""
+    """The search state of one process: the current generation and how it follows the log."""
 
     def __init__(self, settings: Settings, engine: Engine, embedder: Embedder) -> None:
         self.settings = settings
         self.engine = engine
         self.embedder = embedder
         self.folder: Path = settings.index_dir
-        self.catalog = Catalog()
-        self._vector: VectorIndex | None = None
-        self._keyword: KeywordIndex | None = None
-        self._marker: int | None = None  # store marker the indexes are in step with
-        self._catalog_marker: int | None = None  # ... and the catalog
-        self.lock = threading.RLock()  # held to search, and to change the indexes
-        self._sync_lock = threading.Lock()  # one sync at a time in this process
+        self._current: Generation | None = None
+        self._build_lock = threading.Lock()  # one catch-up at a time; searches never take it
+        self._applied = threading.Condition()
+        self._saved_at = 0.0
+        self.following = False  # a follower thread keeps this process in step
+        self.rebuilt_because: str | None = None
 
-    # -- opening -------------------------------------------------------------------------
+    # -- the read side -------------------------------------------------------------------
+    def generation(self, min_seq: int | None = None, timeout: float = 10.0) -> Generation:
+        """The current generation. With `min_seq`, first wait (at most `timeout` seconds)
+        until it has applied that change (read-your-writes). In a serving process a follower
+        thread applies the log and this never applies anything; a process without one (the
+        `kb` command, a library user) catches up here instead."""
+        current = self._current
+        if not self.following:
+            return self.catch_up()
+        if current is None or min_seq is None or current.seq >= min_seq:
+            return current if current is not None else self._first_load(timeout)
+        deadline = time.monotonic() + timeout
+        with self._applied:
+            while (current := self._current) is not None and current.seq < min_seq:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._applied.wait(left)
+        assert current is not None
+        return current
+
+    def _first_load(self, timeout: float) -> Generation:
+        """Wait for the follower's first load (a request that came before readiness)."""
+        deadline = time.monotonic() + timeout
+        with self._applied:
+            while self._current is None and time.monotonic() < deadline:
+                self._applied.wait(deadline - time.monotonic())
+        if self._current is None:
+            raise NotReady("the search indexes are still loading; try again shortly")
+        return self._current
+
     @property
-    def vector(self) -> VectorIndex:
-        if self._vector is None:
-            self._vector = self._open_vector()
-        return self._vector
+    def current(self) -> Generation | None:
+        """The current generation, None before the first load (never loads)."""
+        return self._current
 
     @property
-    def keyword(self) -> KeywordIndex:
-        if self._keyword is None:
-            self._keyword = KeywordIndex.load(self.folder)
-        return self._keyword
+    def applied_seq(self) -> int:
+        return self._current.seq if self._current is not None else 0
 
-    def _open_vector(self) -> VectorIndex:
-        sidecar = self.folder / "vectors" / "index.json"
-        if sidecar.exists():
-            try:
-                built = json.loads(sidecar.read_text())
-            except ValueError:
-                built = {}
-            if built.get("model") != self.embedder.model_id:
-                raise IndexMismatch(
-                    f"the vector index in {self.folder} was built with model "
-                    f"'{built.get('model')}' but KB_EMBEDDING_MODEL is "
-                    f"'{self.embedder.model_id}'; run `kb reindex` to rebuild it"
-                )
-            dim = int(built.get("dim", 0))
+    # -- following the log ---------------------------------------------------------------
+    def catch_up(self) -> Generation:
+        """Apply what was committed since the current generation (load one first)."""
+        with self._build_lock:
+            current = self._current
+            new = self._load() if current is None else self._advance(current)
+            if new is not current:
+                self._publish(new)
+            return new
+
+    def _publish(self, generation: Generation) -> None:
+        with self._applied:
+            self._current = generation
+            self._applied.notify_all()
+
+    def _advance(self, current: Generation) -> Generation:
+        with db_snapshot(self.engine) as session:
+            seq, identity = log_head(session)
+            unchanged = seq == current.seq and identity == current.identity
+            if unchanged and token_at(session, seq) == current.token:
+                return current
+            reason = _restored(session, current, seq, identity)
+            if reason is not None:
+                logger.warning("rebuilding the search indexes: %s", reason)
+                self.rebuilt_because = reason
+                return self._build(_empty(self, identity), session, None)
+            changed = changed_since(session, current.seq, seq)
+            if EVERYTHING in changed:  # chunks changed in place (section types recomputed)
+                return self._build(_empty(self, identity), session, None)
+            return self._build(current, session, changed)
+
+    def _load(self) -> Generation:
+        """Start from the stamped index files when they match the database, else rebuild."""
+        stamp = snapshot.read_stamp(self.folder)
+        snapshot.refuse_other_model(stamp, self.embedder.model_id)
+        with db_snapshot(self.engine) as session:
+            seq, identity = log_head(session)
+            reason = snapshot.mismatch(
+                stamp, session, self.embedder.model_id, snapshot.tokenizer_version()
+            )
+            if reason is not None or stamp is None:
+                self.rebuilt_because = reason
+                return self._build(_empty(self, identity), session, None)
+            keyword, vector, chunk_doc = snapshot.load(
+                self.folder, stamp, self.settings.ann_threshold
+            )
+            states = load_states(session, None)
+            base = Generation(
+                stamp.seq,
+                stamp.token,
+                identity,
+                _catalog_from(chunk_doc, states),
+                keyword,
+                vector,
+            )
+            return self._build(base, session, changed_since(session, stamp.seq, seq), states)
+
+    def _build(
+        self,
+        base: Generation,
+        session: Session,
+        changed: set[int] | None,
+        states: dict[int, DocState] | None = None,
+    ) -> Generation:
+        """The next generation: `base` with the `changed` documents (None: all) as `session`
+        sees them, up to the log head `session` sees."""
+        seq, identity = log_head(session)
+        token = token_at(session, seq) or ""
+        if changed is None:
+            states = states if states is not None else load_states(session, None)
         else:
-            dim = self.embedder.dim
-        return VectorIndex.load(
-            self.folder,
-            self.embedder.model_id,
-            dim,
-            approximate_threshold=self.settings.ann_threshold,
-        )
+            wanted = {d for d in changed if d > 0}
+            if states is not None:
+                states = {d: states.get(d, (None, [])) for d in wanted}
+            else:
+                states = load_states(session, wanted) if wanted else {}
+            if not changed:
+                return Generation(seq, token, identity, base.catalog, base.keyword, base.vector)
+            if wanted and _glossary_touched(session, wanted):  # every entry is named by it
+                states = {**load_states(session, None), **{d: (None, []) for d in wanted}}
+                states.update(load_states(session, wanted))
+        catalog = base.catalog.evolved(states, load_glossary(session))
+        if changed is not None and (ALL_DOCUMENTS in changed or _touches_bids(base, states)):
+            catalog = with_outcomes(catalog, session)
+        removed = [
+            chunk_id
+            for doc_id, (_, chunks) in states.items()
+            for chunk_id in set(base.chunks_of(doc_id)) - {c for c, _, _ in chunks}
+        ]
+        keyword = base.keyword.evolved(removed, self._tokens(session, base, catalog, states))
+        ids, vectors = self._vectors(session, base, states)
+        vector = base.vector.evolved(removed, ids, vectors)
+        return Generation(seq, token, identity, catalog, keyword, vector)
 
-    # -- keeping in step -----------------------------------------------------------------
-    def store_marker(self) -> int:
-        with Session(self.engine) as session:
-            return int(session.exec(select(func.max(Event.id))).one() or 0)
+    def _tokens(
+        self,
+        session: Session,
+        base: Generation,
+        catalog: Catalog,
+        states: dict[int, DocState],
+    ) -> list[tuple[int, list[str]]]:
+        new = [c for _, chunks in states.values() for c, _, _ in chunks if c not in base.keyword]
+        tokens = []
+        for chunk in _chunk_rows(session, new):
+            assert chunk.id is not None
+            entry = catalog.docs.get(chunk.document_id)
+            tokens.append((chunk.id, tokenize(keyword_text(entry.title if entry else "", chunk))))
+        return tokens
 
-    def ensure_current(self) -> None:
-        """Sync when the store changed since the last sync (cheap when it did not). A search
-        does not wait for a sync already under way here or in another process (an upload
-        being embedded): it uses the indexes as they are, and the next search catches up."""
-        if self._marker is not None and self.store_marker() == self._marker:
-            return
-        if self._marker is None:  # nothing loaded yet: wait, there is nothing to search
-            self.sync()
-            return
-        if not self._sync_lock.acquire(blocking=False):
-            self._refresh_catalog()
-            return
-        try:
-            with self._file_lock(wait=False) as locked:
-                if locked:
-                    self._sync(progress=False)
-                else:
-                    self._refresh_catalog()
-        finally:
-            self._sync_lock.release()
+    def _vectors(
+        self, session: Session, base: Generation, states: dict[int, DocState]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Stored vectors of chunks not yet in the vector index (chunks whose vector has not
+        landed yet are left out: they are found by keyword until it does)."""
+        hashes = {
+            c: h for _, chunks in states.values() for c, h, _ in chunks if c not in base.vector
+        }
+        known = load_vectors(session, self.embedder.model_id, hashes.values())
+        ids = [c for c, h in hashes.items() if h in known]
+        if not ids:
+            return np.empty(0, np.int64), np.empty((0, base.vector.dim), np.float32)
+        vectors = np.vstack([known[hashes[c]] for c in ids]).astype(np.float32)
+        return np.asarray(ids, np.int64), vectors
 
-    def _refresh_catalog(self) -> None:
-        """While another sync runs, still apply what the store says about who may see what and
-        which documents are gone: the catalog filters every search, and chunks it does not
-        know (deleted documents, replaced versions) are dropped from results."""
-        marker = self.store_marker()
-        if marker == self._catalog_marker:
-            return
-        with Session(self.engine) as session:
-            catalog, _ = load_catalog(session)
-        with self.lock:
-            self.catalog = catalog
-            self._catalog_marker = marker
-
-    def sync(self, *, progress: bool = False) -> SyncReport:
-        """Bring both indexes in step with the store, embedding only what is new."""
-        with self._sync_lock, self._file_lock():
-            return self._sync(progress)
+    # -- the writer's side ---------------------------------------------------------------
+    def sync(
+        self, *, progress: bool = False, document_ids: Sequence[int] | None = None
+    ) -> SyncReport:
+        """Embed what has no stored vector yet, catch up and save the index files."""
+        before = self._current
+        embedded = embed_pending(self.engine, self.embedder, document_ids, progress=progress)
+        generation = self.catch_up()
+        self.save()
+        return _report(before, generation, embedded.embedded)
 
     def rebuild(self, *, progress: bool = False) -> SyncReport:
-        """Drop both indexes and build them again from the store (no re-embedding); section
-        types are computed again too (the table may have grown)."""
-        with self._sync_lock, self._file_lock():
-            with transaction(self.engine) as session:
-                assign_section_types(session, only_missing=False)
-            for name in ("vectors", "keyword"):
-                shutil.rmtree(self.folder / name, ignore_errors=True)
-            with self.lock:
-                self._vector = VectorIndex(
-                    self.embedder.dim,
-                    self.embedder.model_id,
-                    approximate_threshold=self.settings.ann_threshold,
-                )
-                self._keyword = KeywordIndex()
-                self._marker = None
-            return self._sync(progress)
+        """Build the indexes again from the database (embedding only what has no stored
+        vector) and save them; section types are computed again too (the table may have
+        grown)."""
+        with transaction(self.engine) as session:
+            if assign_section_types(session, only_missing=False):
+                note_change(session, EVERYTHING)
+        embedded = embed_pending(self.engine, self.embedder, progress=progress)
+        with self._build_lock:
+            with db_snapshot(self.engine) as session:
+                seq, identity = log_head(session)
+                generation = self._build(_empty(self, identity), session, None)
+            self._publish(generation)
+        with self._file_lock():
+            snapshot.remove(self.folder)
+        self.save()
+        return _report(None, generation, embedded.embedded)
 
-    def _sync(self, progress: bool) -> SyncReport:
-        """The slow part (embedding, tokenising) runs while searches go on; only swapping the
-        changes in and saving hold the lock searches take."""
-        marker = self.store_marker()
-        with Session(self.engine) as session:
-            catalog, chunks = load_catalog(session)
-        titles = {doc_id: entry.title for doc_id, entry in catalog.docs.items()}
-        changes = self._changes(dict(chunks), titles, progress)
-        with self.lock:  # saving compacts the keyword index: not while anyone searches
-            changes.apply(self.vector, self.keyword)
-            self.catalog = catalog
-            self._marker = self._catalog_marker = marker
-            if changes.any:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                self.vector.save(self.folder)
-                self.keyword.save(self.folder)
-        return changes.report
-
-    def _changes(
-        self, wanted: dict[int, str], titles: dict[int, str], progress: bool
-    ) -> IndexChanges:
-        """What to remove from and add to each index, with the new vectors and tokens."""
-        changes = IndexChanges()
-        wanted_ids = set(wanted)
-        in_vector = set(self.vector.ids().tolist())
-        in_keyword = set(self.keyword.ids().tolist())
-        changes.stale_vector = sorted(in_vector - wanted_ids)
-        changes.stale_keyword = sorted(in_keyword - wanted_ids)
-        new_vector = sorted(wanted_ids - in_vector)
-        new_keyword = sorted(wanted_ids - in_keyword)
-        if new_vector:
-            changes.vectors = self._vectors_for(new_vector, wanted, changes.report, progress)
-        changes.tokens = [
-            (chunk.id, tokenize(keyword_text(titles.get(chunk.document_id, ""), chunk)))
-            for chunk in self._chunks(new_keyword)
-            if chunk.id is not None
-        ]
-        changes.report.added = len(new_vector)
-        changes.report.removed = len(changes.stale_vector)
-        return changes
-
-    def _vectors_for(
-        self, chunk_ids: list[int], hashes: dict[int, str], report: SyncReport, progress: bool
-    ) -> tuple[np.ndarray, np.ndarray]:
-        model = self.embedder.model_id
-        with Session(self.engine) as session:
-            known = load_vectors(session, model, (hashes[c] for c in chunk_ids))
-        missing = sorted({hashes[c] for c in chunk_ids} - set(known))
-        report.reused = len(chunk_ids) - sum(1 for c in chunk_ids if hashes[c] in missing)
-        if missing:
-            known.update(self._embed(missing, chunk_ids, hashes, progress))
-            report.embedded = len(missing)
-        ids = np.asarray(chunk_ids, dtype=np.int64)
-        vectors = np.vstack([known[hashes[c]] for c in chunk_ids]).astype(np.float32)
-        return ids, vectors
-
-    def _embed(
-        self, missing: list[str], chunk_ids: list[int], hashes: dict[int, str], progress: bool
-    ) -> dict[str, np.ndarray]:
-        """Embed texts the model has not seen, longest first, saving each batch as it goes."""
-        missing_set = set(missing)
-        first_chunk: dict[str, int] = {}
-        for chunk_id in chunk_ids:
-            if hashes[chunk_id] in missing_set:
-                first_chunk.setdefault(hashes[chunk_id], chunk_id)
-        texts = {c.content_hash: c.embedding_text for c in self._chunks(list(first_chunk.values()))}
-        order = sorted(texts, key=lambda h: len(texts[h]), reverse=True)
-        found: dict[str, np.ndarray] = {}
-        bar = tqdm(total=len(order), desc="embedding", unit="chunk", disable=not progress)
-        for start in range(0, len(order), ENCODE_BATCH):
-            batch = order[start : start + ENCODE_BATCH]
-            vectors = self.embedder.encode([texts[h] for h in batch])
-            with transaction(self.engine) as session:
-                store_vectors(session, self.embedder.model_id, batch, vectors)
-            found.update(zip(batch, vectors, strict=True))
-            bar.update(len(batch))
-        bar.close()
-        return found
-
-    def _chunks(self, chunk_ids: Sequence[int]) -> Iterator[Chunk]:
-        with Session(self.engine) as session:
-            for start in range(0, len(chunk_ids), TEXT_BATCH):
-                batch = list(chunk_ids[start : start + TEXT_BATCH])
-                yield from session.exec(select(Chunk).where(col(Chunk.id).in_(batch)))
+    def save(self, *, if_older_than: float = 0.0) -> bool:
+        """Write the current generation's index files (not over newer ones, and not when the
+        database is no longer the one it was built from)."""
+        current = self._current
+        if current is None or time.monotonic() - self._saved_at < if_older_than:
+            return False
+        stamp = snapshot.Stamp(
+            current.identity,
+            current.seq,
+            current.token,
+            self.embedder.model_id,
+            current.vector.dim,
+            snapshot.tokenizer_version(),
+        )
+        with self._file_lock(), Session(self.engine) as session:
+            if snapshot.mismatch(stamp, session, stamp.model, stamp.tokenizer) is not None:
+                return False  # the database is no longer the one this was built from
+            on_disk = snapshot.read_stamp(self.folder)
+            newer = on_disk is not None and on_disk.seq > stamp.seq
+            if newer and snapshot.mismatch(on_disk, session, stamp.model, stamp.tokenizer) is None:
+                return False  # a `kb reindex` or another process saved a newer state
+            snapshot.save(
+                self.folder, stamp, current.keyword, current.vector, current.catalog.chunk_doc
+            )
+        self._saved_at = time.monotonic()
+        return True
 
     # -- checking ------------------------------------------------------------------------
     def check(self) -> CheckReport:
-        """Differences between the store and both indexes (nothing is changed)."""
-        with Session(self.engine) as session:
-            _, chunks = load_catalog(session)
-            wanted = dict(chunks)
+        """Differences between the store and the current generation, and whether the index
+        files on disk can be used (nothing is changed)."""
+        stamp = snapshot.read_stamp(self.folder)
+        generation = self.generation()
+        with db_snapshot(self.engine) as session:
+            reason = snapshot.mismatch(
+                stamp, session, self.embedder.model_id, snapshot.tokenizer_version()
+            )
+            states = load_states(session, None)
+            wanted = {c: h for _, chunks in states.values() for c, h, _ in chunks}
             known = load_vectors(session, self.embedder.model_id, wanted.values())
         wanted_ids = set(wanted)
-        in_vector = set(self.vector.ids().tolist())
-        in_keyword = set(self.keyword.ids().tolist())
+        in_vector = set(generation.vector.ids().tolist())
+        in_keyword = set(generation.keyword.ids().tolist())
         return CheckReport(
             store_chunks=len(wanted_ids),
             vector_count=len(in_vector),
@@ -317,20 +344,84 @@ class SearchIndexes:
             missing_in_keyword=sorted(wanted_ids - in_keyword),
             extra_in_keyword=sorted(in_keyword - wanted_ids),
             missing_embeddings=len(set(wanted.values()) - set(known)),
+            index_files=reason or "ok",
         )
 
     @contextmanager
-    def _file_lock(self, *, wait: bool = True) -> Iterator[bool]:
-        """One writer at a time across processes (CLI ingest beside a running server). Yields
-        whether the lock was taken (always, when waiting for it)."""
+    def _file_lock(self) -> Iterator[None]:
+        """One writer of the index files at a time across processes."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / ".lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
+                yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _empty(indexes: SearchIndexes, identity: str) -> Generation:
+    vector = VectorIndex(
+        indexes.embedder.dim,
+        indexes.embedder.model_id,
+        approximate_threshold=indexes.settings.ann_threshold,
+    )
+    return Generation(0, "", identity, Catalog(), KeywordIndex(), vector)
+
+
+def _restored(session: Session, current: Generation, seq: int, identity: str) -> str | None:
+    """Why the database is no longer the one `current` followed (None: it is)."""
+    if not identity:
+        return "the change log is empty (a restore under way?)"
+    if identity != current.identity:
+        return "the database is another one (its identity changed)"
+    if seq < current.seq:
+        return f"the database went back from change {current.seq} to {seq} (a restore?)"
+    if token_at(session, current.seq) != current.token:
+        return f"change {current.seq} is not the one applied (a restore?)"
+    return None
+
+
+def _glossary_touched(session: Session, document_ids: set[int]) -> bool:
+    """Whether a changed document is a glossary (it names every document's metadata)."""
+    query = select(Document.id).where(
+        col(Document.id).in_(list(document_ids)), Document.kind == Kind.glossary
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
+def _touches_bids(base: Generation, states: dict[int, DocState]) -> bool:
+    """Whether a changed document is (or was) a bid result: other documents' outcomes follow."""
+    for doc_id, (entry, _) in states.items():
+        before = base.document(doc_id)
+        if (entry is not None and entry.kind == "bid_result") or (
+            before is not None and before.kind == "bid_result"
+        ):
+            return True
+    return False
+
+
+def _catalog_from(chunk_doc: dict[int, int], states: dict[int, DocState]) -> Catalog:
+    """The catalog the index files were saved with: their chunks, with today's entries of
+    their documents (documents changed since are applied again after)."""
+    doc_chunks: dict[int, list[int]] = {}
+    for chunk_id, doc_id in chunk_doc.items():
+        doc_chunks.setdefault(doc_id, []).append(chunk_id)
+    docs = {d: e for d, (e, _) in states.items() if e is not None}
+    return Catalog(docs, dict(chunk_doc), doc_chunks)
+
+
+def _chunk_rows(session: Session, chunk_ids: Sequence[int]) -> Iterator[Chunk]:
+    for start in range(0, len(chunk_ids), TEXT_BATCH):
+        batch = list(chunk_ids[start : start + TEXT_BATCH])
+        yield from session.exec(select(Chunk).where(col(Chunk.id).in_(batch)))
+
+
+def _report(before: Generation | None, after: Generation, embedded: int) -> SyncReport:
+    old = set(before.vector.ids().tolist()) if before is not None else set()
+    new = set(after.vector.ids().tolist())
+    return SyncReport(
+        added=len(new - old),
+        removed=len(old - new),
+        embedded=embedded,
+        reused=max(len(new - old) - embedded, 0),
+    )

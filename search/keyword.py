@@ -14,10 +14,17 @@ of one source term, each an alternative's tokens (all must occur: a phrase, loos
 scored as one term (Pirkola's structured query): its tf in a row is the sum of its alternatives'
 tfs (an alternative's tf is its rarest token's), its df the number of rows holding any of them,
 its idf never above the lowest idf of the source term's own tokens, times the group's weight.
+
+`evolved` makes the next version of an index while searches read the current one: the two
+share the CSR arrays (never changed in place) and the delta's per-term arrays until the new one
+appends to a term (then it copies that term's arrays first). The vocabulary is shared and only
+grows between merges: an older version does not know the new terms' ids and finds no postings
+for them.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from array import array
@@ -75,6 +82,7 @@ class KeywordIndex:
         self._row_of: dict[int, int] = {}
         self._total_length = 0
         self._norm: np.ndarray | None = None
+        self._owned: set[int] | None = None  # delta terms this version may append to (None: all)
 
     def __len__(self) -> int:
         return len(self._row_of)
@@ -82,6 +90,22 @@ class KeywordIndex:
     def ids(self) -> np.ndarray:
         """Ids of the indexed chunks."""
         return self._ids[self._live]
+
+    def __contains__(self, chunk_id: object) -> bool:
+        return chunk_id in self._row_of
+
+    def evolved(self, remove: Iterable[int], add: Iterable[tuple[int, list[str]]]) -> KeywordIndex:
+        """A new index with these changes; this one is left exactly as it was (searches may
+        go on reading it while the new one is built)."""
+        new = copy.copy(self)
+        new._live = self._live.copy()
+        new._row_of = dict(self._row_of)
+        new._delta = dict(self._delta)
+        new._owned = set()
+        new._norm = None
+        new.remove(list(remove))
+        new.add(add)
+        return new
 
     def add(self, items: Iterable[tuple[int, list[str]]]) -> None:
         """Index (id, tokens) pairs; an id already present is replaced."""
@@ -237,6 +261,10 @@ class KeywordIndex:
             entry = self._delta.get(term)
             if entry is None:
                 entry = self._delta[term] = (array("i"), array("H"))
+            elif self._owned is not None and term not in self._owned:
+                entry = self._delta[term] = (array("i", entry[0]), array("H", entry[1]))
+            if self._owned is not None:
+                self._owned.add(term)
             entry[0].append(row)
             entry[1].append(tf)
         self._delta_size += len(terms)
@@ -264,7 +292,7 @@ class KeywordIndex:
         self._ids, self._lengths = self._ids[self._live], self._lengths[self._live]
         self._live = np.ones(len(self._ids), bool)
         self._row_of = dict(zip(self._ids.tolist(), range(len(self._ids)), strict=True))
-        self._delta, self._delta_size, self._norm = {}, 0, None
+        self._delta, self._delta_size, self._norm, self._owned = {}, 0, None, None
 
     def _delta_arrays(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         return [
@@ -277,9 +305,13 @@ class KeywordIndex:
         ]
 
     def save(self, folder: Path) -> None:
-        """Write `folder/keyword/index.npz` atomically (temp file, then `os.replace`)."""
+        """Write `folder/keyword/index.npz` atomically (temp file, then `os.replace`). The
+        written copy is merged; this index is not changed."""
         if self._delta or not self._live.all():
-            self._merge()
+            merged = self.evolved([], [])
+            merged._merge()
+            merged.save(folder)
+            return
         target = Path(folder) / "keyword"
         target.mkdir(parents=True, exist_ok=True)
         meta = {"format": FORMAT, "k1": self.k1, "b": self.b, "vocab": list(self._vocab)}

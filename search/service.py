@@ -18,6 +18,7 @@ from kb.vocabulary import Mode, values
 from search.catalog import DocEntry
 from search.dictionary import cedict
 from search.fusion import convex_combination, one_signal
+from search.generation import Generation
 from search.history import past_chunks, rank_past
 from search.indexer import SearchIndexes
 from search.snippet import make_snippet, query_terms
@@ -64,6 +65,7 @@ class ChunkScores:
     semantic: list[tuple[int, float]]
     fused: list[tuple[int, float]]
     query_vector: np.ndarray | None = None
+    generation: Generation | None = None  # the search state the scores come from
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Ranking:
 
     query: str
     results: list[tuple[int, float, DocEntry]]
+    generation: Generation  # the one search state the ranking was read from
     chunks: dict[int, Chunk] = field(default_factory=dict)
 
 
@@ -96,10 +99,12 @@ class SearchService:
         is off or the mode has no keyword side)."""
         return list(self._translation(query, mode).expansions)
 
-    def _translation(self, query: str, mode: str) -> TranslatedQuery:
+    def _translation(
+        self, query: str, mode: str, generation: Generation | None = None
+    ) -> TranslatedQuery:
         if not self.translate or mode == Mode.semantic:
             return TranslatedQuery()
-        glossary = self.indexes.catalog.glossary
+        glossary = (generation or self.indexes.generation()).catalog.glossary
         if self._translator is None or self._translator.glossary is not glossary:
             self._translator = QueryTranslator(glossary, cedict())
         return self._translator.translate(query)
@@ -113,12 +118,20 @@ class SearchService:
         filters: Mapping[str, Any] | None = None,
         viewer: Viewer | None = None,
         history: bool = False,
+        min_seq: int | None = None,
     ) -> list[SearchHit]:
         """Best documents first, each with its best chunk. Only current versions of active
         documents, unless `history` asks for past versions and archived documents too (each
-        version then counts as its own result)."""
+        version then counts as its own result). `min_seq`: first wait (bounded) until this
+        replica has applied that change of the log (a write's `seq`: read your writes)."""
         ranking = self.rank(
-            query, top_k=top_k, mode=mode, filters=filters, viewer=viewer, history=history
+            query,
+            top_k=top_k,
+            mode=mode,
+            filters=filters,
+            viewer=viewer,
+            history=history,
+            min_seq=min_seq,
         )
         return self.hits(ranking, ranking.results)
 
@@ -131,16 +144,23 @@ class SearchService:
         filters: Mapping[str, Any] | None = None,
         viewer: Viewer | None = None,
         history: bool = False,
+        min_seq: int | None = None,
     ) -> Ranking:
         """The ranking `search` returns, before snippets are made: a page can count facets
         over all of it and make hits (`hits`) only for the results it shows."""
         top_k = self._check(query, top_k, mode)
         candidates = max(CANDIDATES, top_k * 5)
         filters = filters or {}
+        generation = self.indexes.generation(min_seq)
         scores = self.rank_chunks(
-            query, mode=mode, filters=filters, viewer=viewer, candidates=candidates
+            query,
+            mode=mode,
+            filters=filters,
+            viewer=viewer,
+            candidates=candidates,
+            generation=generation,
         )
-        ranked = self._with_entries(scores.fused, top_k if not history else None)
+        ranked = self._with_entries(generation, scores.fused, top_k if not history else None)
         chunks: dict[int, Chunk] = {}
         if history:
             ranked += self._rank_past(query, mode, filters, viewer, scores, candidates, chunks)
@@ -148,28 +168,25 @@ class SearchService:
         best: dict[tuple[int, int], tuple[int, float, DocEntry]] = {}
         for chunk_id, score, entry in ranked:
             best.setdefault((entry.id, entry.version), (chunk_id, score, entry))
-        return Ranking(query, list(best.values())[:top_k], chunks)
+        return Ranking(query, list(best.values())[:top_k], generation, chunks)
 
     def hits(self, ranking: Ranking, results: list[tuple[int, float, DocEntry]]) -> list[SearchHit]:
         """Search hits (with snippets) for these results of `ranking`."""
-        return self._hits(ranking.query, results, ranking.chunks)
+        return self._hits(ranking.generation, ranking.query, results, ranking.chunks)
 
     def _with_entries(
-        self, fused: list[tuple[int, float]], documents: int | None
+        self, generation: Generation, fused: list[tuple[int, float]], documents: int | None
     ) -> list[tuple[int, float, DocEntry]]:
         """(chunk, score, its document) best first, stopping once `documents` distinct
-        documents are covered (None: all)."""
-        catalog = self.indexes.catalog
+        documents are covered (None: all). A chunk the catalog does not hold is skipped."""
         ranked: list[tuple[int, float, DocEntry]] = []
         seen: set[int] = set()
         for chunk_id, score in fused:
-            doc_id = catalog.chunk_doc.get(chunk_id)
-            # A write being applied right now may have dropped the document already.
-            entry = catalog.docs.get(doc_id) if doc_id is not None else None
-            if doc_id is None or entry is None:
+            entry = generation.document_of(chunk_id)
+            if entry is None:
                 continue
             ranked.append((chunk_id, score, entry))
-            seen.add(doc_id)
+            seen.add(entry.id)
             if documents is not None and len(seen) >= documents:
                 break
         return ranked
@@ -208,43 +225,43 @@ class SearchService:
         filters: Mapping[str, Any],
         viewer: Viewer | None,
         candidates: int,
+        generation: Generation | None = None,
     ) -> ChunkScores:
-        """Chunk ids with fused scores, best first, restricted to what the viewer may see."""
-        self.indexes.ensure_current()
+        """Chunk ids with fused scores, best first, restricted to what the viewer may see,
+        from `generation` (default: the current one)."""
+        generation = generation or self.indexes.generation()
         use_semantic = mode == "semantic" or (mode == "hybrid" and self._model_reads(query))
         tokens = tokenize(query) if mode != "semantic" else []
-        groups = self._translation(query, mode).groups if tokens else ()
+        groups = self._translation(query, mode, generation).groups if tokens else ()
         vector = self.indexes.embedder.encode_query(query) if use_semantic else None
-        keyword: list[tuple[int, float]] = []
-        semantic: list[tuple[int, float]] = []
-        with self.indexes.lock:
-            allowed = self.indexes.catalog.allowed_chunks(filters, viewer)
-            if tokens:
-                keyword = self.indexes.keyword.search(tokens, candidates, allowed, groups)
-            if vector is not None and len(self.indexes.vector) > 0:
-                semantic = self.indexes.vector.search(vector, candidates, allowed)
+        allowed = generation.allowed_chunks(filters, viewer)
+        keyword = generation.keyword_search(tokens, candidates, allowed, groups)
+        semantic = (
+            generation.vector_search(vector, candidates, allowed) if vector is not None else []
+        )
         if mode == "semantic":
             fused = one_signal(semantic)
         elif not use_semantic:
             fused = one_signal(keyword)
         else:
-            unreadable = self._unreadable(keyword, semantic)
+            unreadable = self._unreadable(generation, keyword, semantic)
             fused = convex_combination(keyword, semantic, self.alpha, keyword_only=unreadable)
-        return ChunkScores(keyword, semantic, fused, vector)
+        return ChunkScores(keyword, semantic, fused, vector, generation)
 
-    def _unreadable(self, *rankings: list[tuple[int, float]]) -> frozenset[int]:
+    def _unreadable(
+        self, generation: Generation, *rankings: list[tuple[int, float]]
+    ) -> frozenset[int]:
         """Chunks of documents in a language the model cannot read: their cosines are noise, so
         hybrid ranks them by keyword alone (a Chinese document found by a translated English
         query is not pushed down by the English model's view of it)."""
         languages = self.indexes.embedder.languages
         if languages is None:
             return frozenset()
-        catalog = self.indexes.catalog
         return frozenset(
             chunk_id
             for ranking in rankings
             for chunk_id, _ in ranking
-            if (doc := catalog.docs.get(catalog.chunk_doc.get(chunk_id, -1))) is not None
+            if (doc := generation.document_of(chunk_id)) is not None
             and doc.language not in languages
         )
 
@@ -268,6 +285,7 @@ class SearchService:
 
     def _hits(
         self,
+        generation: Generation,
         query: str,
         ranked: list[tuple[int, float, DocEntry]],
         chunks: dict[int, Chunk],
@@ -296,13 +314,14 @@ class SearchService:
                 language=doc.language,
                 updated_at=doc.updated_at,
                 confidentiality=doc.confidentiality,
-                current=doc.version == self._current_version(doc),
+                current=doc.version == _current_version(generation, doc),
                 metadata=doc.meta,
             )
             for chunk_id, score, doc in ranked
             if chunk_id in chunks
         ]
 
-    def _current_version(self, doc: DocEntry) -> int:
-        live = self.indexes.catalog.docs.get(doc.id)
-        return live.version if live is not None else -1
+
+def _current_version(generation: Generation, doc: DocEntry) -> int:
+    live = generation.document(doc.id)
+    return live.version if live is not None else -1

@@ -30,6 +30,7 @@ from kb.units import Unit, unit_depth, unit_of
 from kb.vocabulary import Kind
 from search.answers import group_answers
 from search.catalog import SECTION_FILTER
+from search.generation import Generation
 from search.service import SearchService
 from search.suggestion_score import Signals, context_match, suggestion_score
 from search.tokenize import tokenize
@@ -125,6 +126,7 @@ def suggest(
     due_soon_days: int = 14,
 ) -> Suggestions:
     """The best `top_k` units of reuse for `query`, or none and the reason."""
+    generation = service.indexes.generation()
     similarity = similarities(
         service,
         session,
@@ -132,8 +134,9 @@ def suggest(
         viewer=viewer,
         candidates=max(CANDIDATES, query.top_k * 10),
         filters=candidate_filters(query),
+        generation=generation,
     )
-    candidates = _candidates(service, session, query, similarity, now, due_soon_days)
+    candidates = _candidates(generation, session, query, similarity, now, due_soon_days)
     strong = [s for s in candidates if s.match >= MIN_MATCH]
     if not strong:
         return Suggestions([], _no_match_reason(candidates))
@@ -145,7 +148,7 @@ def suggest(
 
 
 def _candidates(
-    service: SearchService,
+    generation: Generation,
     session: Session,
     query: SuggestionQuery,
     similarity: dict[int, float],
@@ -156,7 +159,6 @@ def _candidates(
     chunks, documents = _load(session, similarity)
     active = _active_people(session, (d.owner for d in documents.values()))
     stats = reuse_stats(session, list(documents))
-    catalog = service.indexes.catalog
     best: dict[tuple[int, int, tuple[str, ...]], Suggestion] = {}
     for chunk_id, match in similarity.items():
         chunk = chunks.get(chunk_id)
@@ -166,7 +168,7 @@ def _candidates(
         fresh = freshness_of(
             document, now=now, owner_active=document.owner in active, due_soon_days=due_soon_days
         )
-        entry = catalog.docs.get(document.id)
+        entry = generation.document(document.id)
         outcome = entry.outcome if entry else None
         used = stats.get(document.id, ReuseStats())
         approved = is_approved(document)
@@ -275,6 +277,7 @@ def similarities(
     viewer: Viewer | None,
     candidates: int,
     filters: dict[str, Any] | None = None,
+    generation: Generation | None = None,
 ) -> dict[int, float]:
     """Match strength (0-1) of candidate proposal and Q&A chunks, from `rank_chunks`:
     `alpha × cosine + (1 - alpha) × lexical`, or the lexical part alone when the model cannot
@@ -292,8 +295,10 @@ def similarities(
         filters=filters or {"kind": SUGGESTED_KINDS},
         viewer=viewer,
         candidates=candidates,
+        generation=generation,
     )
-    lexical = _lexical(service, session, text, scores.keyword)
+    assert scores.generation is not None
+    lexical = _lexical(scores.generation, session, text, scores.keyword)
     if not scores.semantic:
         return lexical
     dense = {chunk_id: min(max(score, 0.0), 1.0) for chunk_id, score in scores.semantic}
@@ -306,14 +311,12 @@ def similarities(
 
 
 def _lexical(
-    service: SearchService, session: Session, text: str, keyword: list[tuple[int, float]]
+    generation: Generation, session: Session, text: str, keyword: list[tuple[int, float]]
 ) -> dict[int, float]:
     best = max((score for _, score in keyword), default=0.0)
     if best <= 0:
         return {}
-    index, catalog = service.indexes.keyword, service.indexes.catalog
-    with service.indexes.lock:
-        weights = {t: count * index.idf(t) for t, count in Counter(tokenize(text)).items()}
+    weights = {t: count * generation.idf(t) for t, count in Counter(tokenize(text)).items()}
     total = sum(weights.values()) or 1.0
     chunks, _ = _load(session, (chunk_id for chunk_id, _ in keyword))
     found: dict[int, float] = {}
@@ -321,7 +324,7 @@ def _lexical(
         chunk = chunks.get(chunk_id)
         if chunk is None:
             continue
-        entry = catalog.docs.get(chunk.document_id)
+        entry = generation.document(chunk.document_id)
         held = set(tokenize(keyword_text(entry.title if entry else "", chunk)))
         coverage = sum(w for term, w in weights.items() if term in held) / total
         found[chunk_id] = coverage * (1.0 + score / best) / 2.0

@@ -5,10 +5,16 @@ place with id -1 (a tombstone) until the rows are compacted. Below `approximate_
 vectors, search is exact (a matrix-vector product). At or above it, an HNSW graph whose labels
 are row numbers answers searches, with tombstones filtered out by an `IDSelectorBitmap`; the
 graph is rebuilt when more than a fifth of its rows are tombstones.
+
+A graph is never changed once built: rows added after it (the tail, up to TAIL_ROWS) are
+searched exactly beside it, and a longer tail goes into a copy of the graph. So `evolved` can
+make the next version of an index while searches read the current one: the two share the graph
+and the vector buffer (the next version writes only past the rows the current one reads).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -31,6 +37,7 @@ SMALL_SUBSET = 5_000
 SELECTIVE = 0.03
 LARGE_SUBSET = 20_000
 MAX_DEAD_SHARE = 0.2
+TAIL_ROWS = 4096  # rows past the graph searched exactly before the graph is extended
 
 
 class VectorIndex:
@@ -55,8 +62,6 @@ class VectorIndex:
         self._n = 0
         self._row_of: dict[int, int] = {}
         self._graph: faiss.Index | None = None  # HNSW; labels are row numbers
-        self._live_bits: np.ndarray | None = None  # keeps the selector's bitmap alive
-        self._live_selector: faiss.IDSelector | None = None
 
     def __len__(self) -> int:
         return len(self._row_of)
@@ -76,6 +81,22 @@ class VectorIndex:
         live = self._ids[: self._n] != DEAD
         return self._vectors[: self._n][live]
 
+    def __contains__(self, chunk_id: object) -> bool:
+        return chunk_id in self._row_of
+
+    def evolved(
+        self, remove: Iterable[int], add_ids: np.ndarray, add_vectors: np.ndarray
+    ) -> VectorIndex:
+        """A new index with these changes; this one is left exactly as it was (searches may
+        go on reading it while the new one is built)."""
+        new = copy.copy(self)
+        new._ids = self._ids.copy()
+        new._row_of = dict(self._row_of)
+        new.remove(list(remove))
+        if len(add_ids):
+            new.add(add_ids, add_vectors)
+        return new
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Index vectors under `ids`; an id already present is replaced."""
         ids = np.asarray(ids, np.int64).reshape(-1)
@@ -94,7 +115,6 @@ class VectorIndex:
         self._ids[start : start + len(ids)] = ids
         self._n += len(ids)
         self._row_of.update(zip(ids.tolist(), range(start, self._n), strict=True))
-        self._live_selector = None
         self._maintain()
 
     def remove(self, ids: Iterable[int]) -> None:
@@ -106,7 +126,6 @@ class VectorIndex:
                 self._ids[row] = DEAD
                 removed = True
         if removed:
-            self._live_selector = None
             self._maintain()
 
     def search(
@@ -133,15 +152,13 @@ class VectorIndex:
         if allowed is None:
             if exact or not self.approximate:
                 return self._exact(q, k, None)
-            return self._approximate(q, k, self._live_filter(), 1.0)
+            return self._approximate(q, k, None, 1.0)
         mask = np.isin(ids, np.asarray(allowed, np.int64)) & (ids != DEAD)
         count = int(np.count_nonzero(mask))
         small = count <= SMALL_SUBSET or (count < SELECTIVE * len(self) and count <= LARGE_SUBSET)
         if exact or not self.approximate or small:
             return self._exact(q, k, np.flatnonzero(mask))
-        bits = np.packbits(mask, bitorder="little")
-        selector = faiss.IDSelectorBitmap(self._n, faiss.swig_ptr(bits))
-        return self._approximate(q, k, selector, count / len(self))
+        return self._approximate(q, k, mask, count / len(self))
 
     def _exact(self, q: np.ndarray, k: int, rows: np.ndarray | None) -> list[tuple[int, float]]:
         """Brute force over `rows` (all live rows when None)."""
@@ -159,30 +176,45 @@ class VectorIndex:
         return list(zip(self._ids[rows[best]].tolist(), scores[best].tolist(), strict=True))
 
     def _approximate(
-        self, q: np.ndarray, k: int, selector: faiss.IDSelector | None, share: float
+        self, q: np.ndarray, k: int, mask: np.ndarray | None, share: float
     ) -> list[tuple[int, float]]:
-        """HNSW search; a selective filter gets a wider beam (up to 8x efSearch)."""
+        """HNSW search over the graph's rows (a selective filter gets a wider beam, up to 8x
+        efSearch), and exact search over the tail of rows added since the graph was built."""
         assert self._graph is not None
+        built = int(self._graph.ntotal)
         ef = max(k, int(self.ef_search * min(8.0, max(1.0, 0.2 / share))))
         params = faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
+        selector, bits = self._selector(mask, built)
         if selector is not None:
             params.sel = selector
         with omp_threads(1):
             scores, rows = self._graph.search(q[None, :], k, params=params)
+        del bits  # the selector read it during the search
         found = rows[0] >= 0
-        return list(zip(self._ids[rows[0][found]].tolist(), scores[0][found].tolist(), strict=True))
+        hits = list(zip(self._ids[rows[0][found]].tolist(), scores[0][found].tolist(), strict=True))
+        if built < self._n:
+            tail = np.arange(built, self._n)
+            keep = mask[built:] if mask is not None else self._ids[built : self._n] != DEAD
+            hits += self._exact(q, k, tail[keep]) if keep.any() else []
+            hits.sort(key=lambda hit: -hit[1])
+        return hits[:k]
 
-    def _live_filter(self) -> faiss.IDSelector | None:
-        """A selector of live rows (cached), or None when no row is dead."""
-        if len(self) == self._n:
-            return None
-        if self._live_selector is None:
-            self._live_bits = np.packbits(self._ids[: self._n] != DEAD, bitorder="little")
-            self._live_selector = faiss.IDSelectorBitmap(self._n, faiss.swig_ptr(self._live_bits))
-        return self._live_selector
+    def _selector(
+        self, mask: np.ndarray | None, built: int
+    ) -> tuple[faiss.IDSelector | None, np.ndarray | None]:
+        """A bitmap selector over the graph's rows: `mask`, else the live rows (None when no
+        graph row is dead)."""
+        if mask is None:
+            live = self._ids[:built] != DEAD
+            if live.all():
+                return None, None
+            mask = live
+        bits = np.packbits(mask[:built], bitorder="little")
+        return faiss.IDSelectorBitmap(built, faiss.swig_ptr(bits)), bits
 
     def _maintain(self) -> None:
-        """Compact when too many rows are dead; build, extend or drop the graph to suit."""
+        """Compact when too many rows are dead; build, copy-and-extend or drop the graph to
+        suit (a graph is never changed in place: an older version of the index may use it)."""
         if self._n - len(self) > MAX_DEAD_SHARE * self._n:
             self._compact()
         if len(self) < self.approximate_threshold // 2:
@@ -190,10 +222,14 @@ class VectorIndex:
         elif self._graph is None and len(self) >= self.approximate_threshold:
             graph = faiss.IndexHNSWFlat(self.dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
             graph.hnsw.efConstruction = self.ef_construction
-            self._graph = graph
-        if self._graph is not None and self._graph.ntotal < self._n:
-            with omp_threads(os.cpu_count() or 1):
-                self._graph.add(self._vectors[self._graph.ntotal : self._n])
+            self._extend(graph)
+        elif self._graph is not None and self._n - self._graph.ntotal > TAIL_ROWS:
+            self._extend(faiss.clone_index(self._graph))
+
+    def _extend(self, graph: faiss.Index) -> None:
+        with omp_threads(os.cpu_count() or 1):
+            graph.add(self._vectors[graph.ntotal : self._n])
+        self._graph = graph
 
     def _compact(self) -> None:
         """Drop dead rows; the graph, whose labels are rows, must then be rebuilt."""
@@ -201,7 +237,7 @@ class VectorIndex:
         self._vectors, self._ids = self._vectors[live], self._ids[live]
         self._n = len(live)
         self._row_of = dict(zip(self._ids.tolist(), range(self._n), strict=True))
-        self._graph, self._live_selector = None, None
+        self._graph = None
 
     def _reserve(self, extra: int) -> None:
         """Room for `extra` more rows, growing capacity geometrically."""
@@ -287,7 +323,7 @@ class VectorIndex:
         graph_path = path / "hnsw.faiss"
         if graph_path.exists():
             graph = faiss.read_index(str(graph_path))
-            if graph.ntotal != len(ids) or graph.d != self.dim:
+            if graph.ntotal > len(ids) or graph.d != self.dim:
                 raise ValueError(f"HNSW graph holds {graph.ntotal} vectors, not {len(ids)}")
             self._graph = graph
         self._maintain()

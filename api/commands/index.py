@@ -61,7 +61,7 @@ def search(
         typer.echo(f"also searched: {expansion.term} → {shown} ({expansion.source})", err=True)
     if not hits:
         typer.echo("no results")
-        if not ctx.indexes.catalog.docs:
+        if not ctx.indexes.generation().documents:
             home = ctx.settings.home.resolve()
             typer.echo(
                 f"note: the knowledge base in {home} holds no documents; ingest some with "
@@ -111,6 +111,8 @@ def check(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
             ids = getattr(report, name)
             if ids:
                 typer.echo(f"  {name.replace('_', ' ')}: {len(ids)} (e.g. {ids[:5]})")
+        if report.index_files != "ok":
+            typer.echo(f"  index files cannot be used: {report.index_files}")
         if report.missing_embeddings:
             typer.echo(f"  chunks without a stored embedding: {report.missing_embeddings}")
         typer.echo("ok" if report.ok else "differences found: run `kb reindex`")

@@ -1,7 +1,9 @@
 """Routes that write documents: contribute, upload, update, delete, archive.
 
-Each write is one transaction; the indexes are brought in step before the response, so a
-submission is searchable as soon as the response returns.
+Each write is one transaction, which takes its place (`seq`) in the change log. The write's
+chunks are embedded, and the response waits until this replica's search state holds them: a
+submission is searchable here as soon as the response returns, and on any replica by a search
+that passes the returned `seq` as `min_seq`.
 """
 
 from __future__ import annotations
@@ -60,8 +62,9 @@ def create_document(
             author=person.name,
             viewer=viewer_of(person),
         )
-    make_searchable(context)
-    return with_near_duplicates([saved(result)], person, context)[0]
+    document = saved(result)
+    document.seq = make_searchable(context, session, [result.document.id])
+    return with_near_duplicates([document], person, context)[0]
 
 
 UPLOAD_FORM_FIELDS = {
@@ -152,10 +155,11 @@ def upload_documents(
             change_note=change_note,
             viewer=viewer_of(person),
         )
-    make_searchable(context)
-    return DocumentUploaded(
-        documents=with_near_duplicates([saved(r) for r in results], person, context)
-    )
+    documents = [saved(r) for r in results]
+    seq = make_searchable(context, session, [d.id for d in documents])
+    for document in documents:
+        document.seq = seq
+    return DocumentUploaded(documents=with_near_duplicates(documents, person, context), seq=seq)
 
 
 @router.put("/documents/{ref:path}")
@@ -183,8 +187,9 @@ def update_document(
         )
         if result.outcome == "updated" and result.version.number > 1:
             tell_owner_of_edit(session, document, result.version, person.name)
-    make_searchable(context)
-    return saved(result)
+    revised = saved(result)
+    revised.seq = make_searchable(context, session, [result.document.id])
+    return revised
 
 
 def held(
@@ -243,6 +248,6 @@ def _set_status(ref: str, status: str, person: Person, context: ContextDep) -> S
     with transaction(context.engine) as session:
         document = visible_document(session, ref, viewer_of(person))
         changed = store_set_status(session, document, status, actor=person.name)
-    make_searchable(context)
+    seq = make_searchable(context, session)
     assert document.id is not None
-    return StatusChanged(id=document.id, status=document.status, changed=changed)
+    return StatusChanged(id=document.id, status=document.status, changed=changed, seq=seq)

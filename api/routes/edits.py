@@ -57,7 +57,7 @@ def decide_pending_edit(
             )
         close_pending(session, pending, accepted=body.accept, actor=person.name)
         result = pending_public(pending)
-    make_searchable(context)
+    make_searchable(context, session, [document.id])
     return result
 
 

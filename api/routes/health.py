@@ -1,4 +1,5 @@
-"""GET /health: no auth; is the store reachable, how big is the index, which model."""
+"""GET /health: no auth; is the store reachable, are the indexes loaded (ready), which change
+of the log they hold (seq) and how far behind the database they are (lag)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy import text
+from sqlmodel import Session
 
 from api.deps import ContextDep
 from kb import __version__
+from kb.changes import log_head
 
 router = APIRouter(tags=["health"])
 
@@ -22,11 +25,28 @@ def health(context: ContextDep) -> dict[str, Any]:
     except Exception as exc:  # any failure means "not reachable"; report, do not raise
         database = f"unreachable: {exc.__class__.__name__}"
     indexes = context.indexes
+    generation = indexes.current
+    head = _log_head(context) if database == "ok" else None
+    follower = context.follower.last_error if indexes.following else None
+    ready = generation is not None and database == "ok"
     return {
         "status": "ok" if database == "ok" else "degraded",
+        "ready": ready,
         "database": database,
-        "index_size": len(indexes.keyword),
-        "vector_count": len(indexes.vector),
+        "seq": generation.seq if generation is not None else None,
+        "lag": head - generation.seq if head is not None and generation is not None else None,
+        "rebuilt_because": indexes.rebuilt_because,
+        "follower_error": follower,
+        "index_size": generation.keyword_count if generation is not None else 0,
+        "vector_count": generation.vector_count if generation is not None else 0,
         "model": context.embedder.model_id,
         "version": __version__,
     }
+
+
+def _log_head(context: ContextDep) -> int | None:
+    try:
+        with Session(context.engine) as session:
+            return log_head(session)[0]
+    except Exception:  # noqa: BLE001 - reported as unknown lag
+        return None

@@ -104,7 +104,7 @@ def set_outcome(ref: str, body: OutcomeCreate, person: Reporter, context: Contex
         public = BidPublic(
             **bid.model_dump(), document_id=saved.document.id, version=saved.version.number
         )
-    make_searchable(context)
+    make_searchable(context, session, [saved.document.id])
     return public
 
 

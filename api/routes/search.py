@@ -22,6 +22,7 @@ def search(body: SearchRequest, person: Searcher, context: ContextDep) -> Search
         filters=body.filters,
         viewer=viewer_of(person),
         history=body.history,
+        min_seq=body.min_seq,
     )
     expansions = [e.as_dict() for e in context.search.expansions(body.query, body.mode)]
     return SearchResults.model_validate({"results": hits, "expansions": expansions})

@@ -140,6 +140,11 @@ class DocumentSaved(BaseModel):
     kind: str
     title: str
     changed: bool
+    seq: int | None = Field(
+        None,
+        description="the change-log position of this write: pass it as a search's `min_seq` "
+        "to read your write on any replica",
+    )
     near_duplicates: list[NearDuplicate] = Field(
         default_factory=list,
         description="existing documents very like this one (KB_NEAR_DUPLICATE_THRESHOLD): "
@@ -154,6 +159,7 @@ class DocumentSaved(BaseModel):
 
 class DocumentUploaded(BaseModel):
     documents: list[DocumentSaved]
+    seq: int | None = Field(None, description="as a single document's `seq`")
 
 
 class DocumentPublic(BaseModel):
@@ -333,3 +339,4 @@ class StatusChanged(BaseModel):
     id: int
     status: str
     changed: bool
+    seq: int | None = Field(None, description="as a saved document's `seq`")

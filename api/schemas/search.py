@@ -22,6 +22,12 @@ class SearchRequest(Request):
     history: StrictBool = Field(
         False, description="also search past versions and archived documents"
     )
+    min_seq: StrictInt | None = Field(
+        None,
+        ge=0,
+        description="a write's `seq`: wait (a few seconds at most) until this replica has "
+        "applied it, so the results include that write",
+    )
 
 
 class ExpansionPublic(BaseModel):

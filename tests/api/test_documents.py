@@ -234,7 +234,12 @@ def test_delete_and_archive(client: TestClient, people: dict[str, Headers]) -> N
     gone = create(client, people["li.na"], **QA)
     kept = create(client, people["li.na"], title="X-200 backup appliance")
     deleted = client.delete(f"/documents/{gone['id']}", headers=people["wang.min"])
-    assert deleted.json() == {"id": gone["id"], "status": "deleted", "changed": True}
+    assert deleted.json() == {
+        "id": gone["id"],
+        "status": "deleted",
+        "changed": True,
+        "seq": kept["seq"] + 1,  # the delete is the next change of the log
+    }
     assert_error(client.get(f"/documents/{gone['id']}", headers=people["li.na"]), 404)
     manager_view = client.get(f"/documents/{gone['id']}", headers=people["wang.min"]).json()
     assert manager_view["status"] == "deleted"

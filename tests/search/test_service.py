@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import threading
 from pathlib import Path
 
 import pytest
+from ingest.contributions import Contribution, revise
 
 from api.context import Context
+from kb.changes import committed_seq
 from kb.config import Settings
 from kb.db import transaction
 from kb.errors import IndexMismatch, InvalidInput
 from kb.store import resolve_document, set_status
+from kb.versions import get_version
 from search.embedder import SentenceTransformerEmbedder
 from search.indexer import SearchIndexes
 from tests.conftest import make_context
@@ -192,27 +194,29 @@ def test_deleted_documents_leave_search_and_history_finds_old_versions(
 def test_reindex_rebuilds_from_the_database_without_embedding(kb_context: Context) -> None:
     before = kb_context.search.search("single sign-on", mode="semantic")
     report = kb_context.indexes.rebuild()
-    assert report.embedded == 0 and report.added == len(kb_context.indexes.catalog.chunk_doc)
+    chunks = kb_context.indexes.generation().catalog.chunk_doc
+    assert report.embedded == 0 and report.added == len(chunks)
     after = kb_context.search.search("single sign-on", mode="semantic")
     assert [(h.chunk_id, h.score) for h in after] == [(h.chunk_id, h.score) for h in before]
     assert kb_context.indexes.check().ok
 
 
 def test_check_reports_index_out_of_step(kb_context: Context) -> None:
-    victim = int(kb_context.indexes.keyword.ids()[0])
-    kb_context.indexes.keyword.remove([victim])
+    keyword = kb_context.indexes.generation().keyword
+    victim = int(keyword.ids()[0])
+    keyword.remove([victim])  # a damaged index (a generation is never changed otherwise)
     report = kb_context.indexes.check()
     assert not report.ok and report.missing_in_keyword == [victim]
-    kb_context.indexes.sync()
+    kb_context.indexes.rebuild()
     assert kb_context.indexes.check().ok
 
 
 def test_index_built_by_another_model_is_refused(
     kb_context: Context, embedder: SentenceTransformerEmbedder
 ) -> None:
-    sidecar = kb_context.settings.index_dir / "vectors" / "index.json"
-    data = json.loads(sidecar.read_text())
-    sidecar.write_text(json.dumps({**data, "model": "paraphrase-multilingual-MiniLM-L12-v2"}))
+    stamp = kb_context.settings.index_dir / "snapshot" / "stamp.json"
+    data = json.loads(stamp.read_text())
+    stamp.write_text(json.dumps({**data, "model": "paraphrase-multilingual-MiniLM-L12-v2"}))
     fresh = make_context(Settings(home=kb_context.settings.home), embedder)
     with pytest.raises(IndexMismatch, match="run `kb reindex`"):
         fresh.search.search("single sign-on")
@@ -232,36 +236,72 @@ def test_new_content_is_searchable_after_ingest_in_another_process_context(
     assert "gpu.md" in ids(kb_context.search.search("GuardEye GPU appliance"))
 
 
-def test_a_search_does_not_wait_for_another_process_indexing(
-    kb_context: Context, tmp_path: Path
-) -> None:
-    """While another process holds the index lock (a long `kb ingest` embedding a big file),
-    searches answer from the indexes as they are, then catch up once it is done."""
-    extra = tmp_path / "extra"
-    extra.mkdir()
-    (extra / "gpu.md").write_text("# GuardEye GPU appliance\n\nGuardEye ships a GPU appliance.\n")
-    assert "ci-huawei" in ids(kb_context.search.search("华为云 报价"))
-    kb_context.ingester.ingest_paths([extra])  # stored, not yet indexed
-    with transaction(kb_context.engine) as session:  # a manager deletes it meanwhile
-        set_status(session, resolve_document(session, "ci-huawei"), "deleted", actor="x")
-    results: list[list[str]] = []
-    with open(kb_context.settings.index_dir / ".lock", "w") as other_process:
-        fcntl.flock(other_process, fcntl.LOCK_EX)
-        searcher = threading.Thread(
-            target=lambda: results.extend(
-                ids(kb_context.search.search(query)) for query in ("GuardEye GPU", "华为云 报价")
-            ),
-            daemon=True,
-        )
-        searcher.start()
-        searcher.join(timeout=60)  # a hang guard, not a speed check
-        assert not searcher.is_alive(), "the search waited for the other process's lock"
-    assert "gpu.md" not in results[0]
-    assert "ci-huawei" not in results[1]  # who may see what is applied at once
-    assert "gpu.md" in ids(kb_context.search.search("GuardEye GPU"))
+def test_a_search_does_not_wait_for_a_catch_up_under_way(kb_context: Context) -> None:
+    """In a serving process, a follower thread applies the log; while it builds the next
+    generation (held here), searches answer from the current one, then see the change."""
+    kb_context.start_following()
+    try:
+        generation = kb_context.indexes.generation()
+        with transaction(kb_context.engine) as session:
+            set_status(session, resolve_document(session, "ci-huawei"), "deleted", actor="x")
+        results: list[list[str]] = []
+        with kb_context.indexes._build_lock:  # a long catch-up under way
+            searcher = threading.Thread(
+                target=lambda: results.append(ids(kb_context.search.search("华为云 报价"))),
+                daemon=True,
+            )
+            searcher.start()
+            searcher.join(timeout=60)  # a hang guard, not a speed check
+            assert not searcher.is_alive(), "the search waited for the catch-up"
+        assert "ci-huawei" in results[0]  # the generation it took was the current one
+        later = kb_context.search.search("华为云 报价", min_seq=generation.seq + 1)
+        assert "ci-huawei" not in ids(later)
+    finally:
+        kb_context.stop_following()
+
+
+def test_a_document_updated_while_searched_never_vanishes(kb_context: Context) -> None:
+    """Each update replaces the document's chunks; a search sees the old ones or the new ones,
+    never neither (a generation is swapped whole)."""
+    kb_context.start_following()
+    stop = threading.Event()
+    missing: list[int] = []
+
+    def search_all_the_time() -> None:
+        while not stop.is_set():
+            found = ids(kb_context.search.search("FlowDesk single sign-on", mode="keyword"))
+            if "flowdesk-sso" not in found:
+                missing.append(1)
+
+    searcher = threading.Thread(target=search_all_the_time, daemon=True)
+    searcher.start()
+    try:
+        for round_ in range(8):
+            with transaction(kb_context.engine) as session:
+                document = resolve_document(session, "flowdesk-sso")
+                version = get_version(session, document, document.current_version)
+                change = Contribution(fields={}, text=f"{version.text}\nRound {round_}.")
+                revise(
+                    session,
+                    kb_context.ingester.budget,
+                    document,
+                    change,
+                    base_version=document.current_version,
+                    author="x",
+                )
+            kb_context.applied(committed_seq(session))
+    finally:
+        stop.set()
+        searcher.join(timeout=30)
+        kb_context.stop_following()
+    assert not missing
 
 
 def test_indexes_are_persisted_and_reload(kb_context: Context) -> None:
     reopened = SearchIndexes(kb_context.settings, kb_context.engine, kb_context.embedder)
-    assert len(reopened.keyword) == len(kb_context.indexes.keyword) > 0
-    assert len(reopened.vector) == len(kb_context.indexes.vector)
+    loaded = reopened.generation()
+    assert reopened.rebuilt_because is None  # started from the stamped files
+    current = kb_context.indexes.generation()
+    assert loaded.keyword_count == current.keyword_count > 0
+    assert loaded.vector_count == current.vector_count
+    assert loaded.seq == current.seq

@@ -118,7 +118,7 @@ def _save_new(
     except KBError as exc:
         page = _form_page(kind, values, place_message(exc.message, NAMES), [])
         return render(request, "contribute.html", status=exc.status, **page)
-    make_searchable(context)
+    make_searchable(context, session, [result.document.id])
     return redirect(f"/doc/{result.document.id}")
 
 
@@ -187,7 +187,7 @@ def edit_submit(
     except KBError as exc:
         page = _edit_page(document, values, place_message(exc.message, NAMES), None, [])
         return render(request, "edit.html", status=exc.status, **page)
-    make_searchable(context)
+    make_searchable(context, session, [result.document.id])
     return redirect(f"/doc/{result.document.id}")
 
 

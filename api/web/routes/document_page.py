@@ -124,5 +124,5 @@ def change_status(
     with transaction(context.engine) as session:
         document = visible_document(session, document_id, viewer_of(person))
         set_status(session, document, STATUS_ACTIONS[action], actor=person.name)
-    make_searchable(context)
+    make_searchable(context, session)
     return redirect(f"/doc/{document_id}")

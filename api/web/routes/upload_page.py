@@ -97,7 +97,7 @@ def upload_submit(
     except KBError as exc:
         errors = place_message(exc.message, ("title", "kind", "owner", *UPLOAD_FIELDS))
         return render(request, "upload.html", status=exc.status, **_page(values, errors, []))
-    make_searchable(context)
+    make_searchable(context, session, [r.document.id for r in results])
     if len(results) == 1:
         return redirect(f"/doc/{results[0].document.id}")
     return redirect("/?" + "q=" + filename)
