@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -12,11 +14,15 @@ from sqlalchemy.engine import Engine
 from ingest.chunking import ChunkBudget
 from ingest.pipeline import Ingester, IngestReport
 from kb.config import Settings
-from kb.db import make_engine
+from kb.db import make_engine, make_read_engine
+from kb.views import ViewLog
 from search.embedder import SentenceTransformerEmbedder
 from search.follower import Follower
 from search.indexer import SearchIndexes, SyncReport
 from search.service import SearchService
+
+logger = logging.getLogger(__name__)
+VIEW_WRITE_INTERVAL = 5.0  # seconds
 
 
 class Context:
@@ -29,6 +35,15 @@ class Context:
     @cached_property
     def engine(self) -> Engine:
         return make_engine(self.settings)
+
+    @cached_property
+    def read_engine(self) -> Engine:
+        """Where routes that only read go: the read replica, else the database."""
+        return make_read_engine(self.settings) or self.engine
+
+    @cached_property
+    def views(self) -> ViewLog:
+        return ViewLog()
 
     @cached_property
     def embedder(self) -> SentenceTransformerEmbedder:
@@ -44,19 +59,30 @@ class Context:
 
     def start_following(self) -> None:
         """Keep the indexes in step with the change log from a background thread (a serving
-        process); the first load happens there too, and /health says ready once it is done."""
+        process); the first load happens there too, and /health says ready once it is done.
+        Views noted by reads are written from another thread, every few seconds."""
         self.follower.start()
+        self._stop_views = threading.Event()
+        threading.Thread(target=self._write_views, name="kb-views", daemon=True).start()
 
     def stop_following(self) -> None:
         if "follower" in self.__dict__:
             self.follower.stop()
+        if hasattr(self, "_stop_views"):
+            self._stop_views.set()
+        self.views.flush(self.engine)
+
+    def _write_views(self) -> None:
+        while not self._stop_views.wait(VIEW_WRITE_INTERVAL):
+            try:
+                self.views.flush(self.engine)
+            except Exception:  # noqa: BLE001 - kept for the next try
+                logger.warning("writing document views failed; will retry", exc_info=True)
 
     def applied(self, seq: int | None) -> None:
         """Return once this process's search state holds change `seq` (bounded wait)."""
         if seq is None:
             return
-        if self.indexes.following:
-            self.follower.wake()
         self.indexes.generation(min_seq=seq)
 
     @cached_property

@@ -34,6 +34,15 @@ def get_session(context: ContextDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def get_read_session(context: ContextDep) -> Iterator[Session]:
+    """A session for a route that only reads: on KB_DATABASE_READ_URL when set."""
+    with Session(context.read_engine, expire_on_commit=False) as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

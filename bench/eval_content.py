@@ -61,7 +61,7 @@ JUDGED: dict[str, list[str]] = {
 
 def cross_language(context: Context) -> None:
     """nDCG@10 per direction and mode, with query translation on and off."""
-    known = {entry.source_id for entry in context.indexes.catalog.docs.values()}
+    known = {entry.source_id for entry in context.indexes.generation().documents.values()}
     judged = [doc for qrels in (*ZH_TO_EN.values(), *EN_TO_ZH.values()) for doc in qrels]
     missing = sorted(set(judged) - known)
     if missing:

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default sqlite in the data folder"
     )
+    database_read_url: str | None = Field(
+        None, description="SQLAlchemy URL of a read replica for routes that only read"
+    )
     embedding_model: str = Field(
         DEFAULT_MODEL,
         description="sentence-transformers model name or local path; default the bundled model",

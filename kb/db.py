@@ -48,6 +48,13 @@ def make_engine(settings: Settings) -> Engine:
     return engine
 
 
+def make_read_engine(settings: Settings) -> Engine | None:
+    """An engine on the read replica (KB_DATABASE_READ_URL), None when there is none."""
+    if not settings.database_read_url:
+        return None
+    return create_engine(settings.database_read_url, pool_pre_ping=True)
+
+
 def _add_missing_columns(engine: Engine) -> None:
     """Bring a database made by an earlier kb up to date: add the nullable columns that later
     versions added to existing tables (the only kind of schema change kb makes in place)."""

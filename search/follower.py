@@ -35,6 +35,7 @@ class Follower:
         self.last_error: str | None = None
 
     def start(self) -> None:
+        self.indexes.nudge = self.wake
         self.indexes.following = True
         self._thread.start()
 

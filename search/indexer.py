@@ -14,7 +14,7 @@ import fcntl
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +97,7 @@ class SearchIndexes:
         self._applied = threading.Condition()
         self._saved_at = 0.0
         self.following = False  # a follower thread keeps this process in step
+        self.nudge: Callable[[], None] = lambda: None  # wakes the follower thread
         self.rebuilt_because: str | None = None
 
     # -- the read side -------------------------------------------------------------------
@@ -110,6 +111,7 @@ class SearchIndexes:
             return self.catch_up()
         if current is None or min_seq is None or current.seq >= min_seq:
             return current if current is not None else self._first_load(timeout)
+        self.nudge()  # behind: have the follower look at the log now, not at its next poll
         deadline = time.monotonic() + timeout
         with self._applied:
             while (current := self._current) is not None and current.seq < min_seq:

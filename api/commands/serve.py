@@ -24,7 +24,8 @@ def serve(
     from api.app import create_app
 
     ctx = context()
-    ctx.indexes.sync()  # load the model and indexes before the first request
+    ctx.indexes.catch_up()  # load the indexes (files or rebuild) and replay the log first
+    ctx.indexes.save()
     stop = threading.Event()
     if ctx.settings.notify_interval_seconds > 0:
         threading.Thread(

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import col, select
 
-from api.deps import ContextDep, DocumentReader, SessionDep, SuggestedReader
+from api.deps import ContextDep, DocumentReader, ReadSessionDep, SessionDep, SuggestedReader
 from api.schemas.documents import (
     DiffPublic,
     DocumentDetail,
@@ -33,8 +33,6 @@ from kb.access import (
     viewer_of,
     visible_document,
 )
-from kb.clock import utcnow
-from kb.db import transaction
 from kb.events import document_events
 from kb.glossary import load_glossary
 from kb.models import Document
@@ -139,14 +137,18 @@ def get_diff(
 
 
 @router.get("/documents/{ref:path}")
-def get_document(ref: str, context: ContextDep, person: SuggestedReader) -> DocumentDetail:
-    """The current version's text and the document's metadata; records when it was viewed.
-    A service identity reads proposals and Q&A (what it is suggested) only."""
+def get_document(
+    ref: str, context: ContextDep, session: ReadSessionDep, person: SuggestedReader
+) -> DocumentDetail:
+    """The current version's text and the document's metadata. A service identity reads
+    proposals and Q&A (what it is suggested) only. The view is noted and written later in a
+    batch: a read writes nothing, so it can use a read replica (KB_DATABASE_READ_URL)."""
     viewer = viewer_of(person)
-    with transaction(context.engine) as session:
-        document = visible_document(session, ref, viewer)
-        check_service_read(viewer, document)
-        version = get_version(session, document, document.current_version)
-        document.viewed_at = utcnow()
-        session.add(document)
-    return DocumentDetail.of_version(document, version, load_glossary(session))
+    document = visible_document(session, ref, viewer)
+    check_service_read(viewer, document)
+    version = get_version(session, document, document.current_version)
+    assert document.id is not None
+    viewed = context.views.record(document.id)
+    detail = DocumentDetail.of_version(document, version, load_glossary(session))
+    detail.viewed_at = viewed
+    return detail
