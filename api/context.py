@@ -108,7 +108,8 @@ class Context:
         report = self.ingester.ingest_paths(
             paths, author=author, prune=prune, strict=strict, progress=progress
         )
-        return report, self.indexes.sync(progress=progress)
+        embed = not self.settings.embedding_workers
+        return report, self.indexes.sync(progress=progress, embed=embed)
 
     @cached_property
     def ingester(self) -> Ingester:

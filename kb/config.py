@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     digest_weekday: int = Field(
         0, ge=0, le=6, description="weekday of the stale / due-soon digest (0 = Monday)"
     )
+    embedding_workers: bool = Field(
+        False,
+        description="writes leave embedding to `kb worker` processes (PostgreSQL) instead of "
+        "embedding their chunks themselves",
+    )
     snapshot_interval: float = Field(
         30.0, ge=0, description="seconds between saves of the index files by `kb serve`"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_
 from sqlalchemy.engine import Engine
@@ -36,20 +37,7 @@ def missing_vectors(
 ) -> dict[str, tuple[str, set[int]]]:
     """Texts of current chunks without a stored vector under `model`:
     content hash -> (embedding text, documents holding it)."""
-    query = (
-        select(Chunk.content_hash, Chunk.context, Chunk.text, Chunk.document_id)
-        .join(DocumentVersion, col(DocumentVersion.id) == Chunk.version_id)
-        .join(Document, col(Document.id) == Chunk.document_id)
-        .outerjoin(
-            Embedding,
-            and_(col(Embedding.content_hash) == Chunk.content_hash, col(Embedding.model) == model),
-        )
-        .where(
-            Document.status == "active",
-            DocumentVersion.number == Document.current_version,
-            col(Embedding.content_hash).is_(None),
-        )
-    )
+    query = _missing_query(model)
     if document_ids is not None:
         query = query.where(col(Chunk.document_id).in_(list(document_ids)))
     missing: dict[str, tuple[str, set[int]]] = {}
@@ -85,3 +73,42 @@ def embed_pending(
         bar.update(len(batch))
     bar.close()
     return report
+
+
+def embed_claimed(engine: Engine, embedder: Embedder, batch: int = ENCODE_BATCH) -> int:
+    """One step of a `kb worker`: take up to `batch` current chunks without a stored vector
+    that no other worker holds (their rows stay locked until this transaction ends: FOR UPDATE
+    SKIP LOCKED on PostgreSQL), embed their texts, store the vectors (a vector stored first by
+    anyone else is kept) and mark their documents changed. Returns how many chunks it took
+    (0: nothing is left to embed)."""
+    model = embedder.model_id
+    with transaction(engine) as session:
+        query = _missing_query(model).order_by(col(Chunk.id)).limit(batch)
+        rows = session.exec(query.with_for_update(skip_locked=True, of=Chunk)).all()
+        if not rows:
+            return 0
+        texts: dict[str, str] = {}
+        for content_hash, context, text, document_id in rows:
+            texts.setdefault(content_hash, embedding_text(context, text))
+            note_change(session, document_id)
+        hashes = list(texts)
+        store_vectors(session, model, hashes, embedder.encode([texts[h] for h in hashes]))
+    return len(rows)
+
+
+def _missing_query(model: str) -> Any:
+    """(hash, context, text, document) of current chunks with no vector under `model`."""
+    return (
+        select(Chunk.content_hash, Chunk.context, Chunk.text, Chunk.document_id)
+        .join(DocumentVersion, col(DocumentVersion.id) == Chunk.version_id)
+        .join(Document, col(Document.id) == Chunk.document_id)
+        .outerjoin(
+            Embedding,
+            and_(col(Embedding.content_hash) == Chunk.content_hash, col(Embedding.model) == model),
+        )
+        .where(
+            Document.status == "active",
+            DocumentVersion.number == Document.current_version,
+            col(Embedding.content_hash).is_(None),
+        )
+    )

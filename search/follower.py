@@ -50,14 +50,12 @@ class Follower:
         self._wake.set()
 
     def _run(self) -> None:
-        listener = _Listener(self.indexes.engine)
+        listener = ChangeListener(self.indexes.engine)
         try:
             while not self._stop.is_set():
                 self._step()
-                if listener.available:
-                    listener.wait(POSTGRES_POLL, self._wake)
-                else:
-                    self._wake.wait(SQLITE_POLL)
+                poll = POSTGRES_POLL if listener.available else SQLITE_POLL
+                listener.wait(poll, self._wake)
                 self._wake.clear()
         finally:
             listener.close()
@@ -73,7 +71,7 @@ class Follower:
             self._stop.wait(RETRY_PAUSE)
 
 
-class _Listener:
+class ChangeListener:
     """LISTEN kb_changes on its own PostgreSQL connection (nothing on SQLite)."""
 
     def __init__(self, engine: Engine) -> None:
@@ -99,8 +97,12 @@ class _Listener:
             logger.warning("cannot LISTEN on %s; polling", CHANNEL, exc_info=True)
             self._connection = None
 
-    def wait(self, timeout: float, wake: threading.Event) -> None:
+    def wait(self, timeout: float, wake: threading.Event | None = None) -> None:
         """Until a notification, `timeout`, or `wake` (checked every 50 ms)."""
+        wake = wake or threading.Event()
+        if not self.available:
+            wake.wait(timeout)
+            return
         if self._connection is None:
             self._connect()
             wake.wait(timeout)

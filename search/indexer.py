@@ -267,14 +267,22 @@ class SearchIndexes:
 
     # -- the writer's side ---------------------------------------------------------------
     def sync(
-        self, *, progress: bool = False, document_ids: Sequence[int] | None = None
+        self,
+        *,
+        progress: bool = False,
+        document_ids: Sequence[int] | None = None,
+        embed: bool = True,
     ) -> SyncReport:
-        """Embed what has no stored vector yet, catch up and save the index files."""
+        """Embed what has no stored vector yet (unless `embed` is False: `kb worker`
+        processes do), catch up and save the index files."""
         before = self._current
-        embedded = embed_pending(self.engine, self.embedder, document_ids, progress=progress)
+        embedded = 0
+        if embed:
+            report = embed_pending(self.engine, self.embedder, document_ids, progress=progress)
+            embedded = report.embedded
         generation = self.catch_up()
         self.save()
-        return _report(before, generation, embedded.embedded)
+        return _report(before, generation, embedded)
 
     def rebuild(self, *, progress: bool = False) -> SyncReport:
         """Build the indexes again from the database (embedding only what has no stored

@@ -1,0 +1,50 @@
+"""`kb worker`: embed stored chunks that have no vector yet, beside other workers."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from api.commands.context import context
+from api.commands.output import print_json, say
+from api.commands.root import app
+from search.embedding_pass import ENCODE_BATCH, embed_claimed
+from search.follower import ChangeListener
+
+IDLE_WAIT = 1.0  # seconds between looks when there is nothing to do (a NOTIFY wakes sooner)
+
+
+@app.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="stop when nothing is left to embed")
+    ] = False,
+    batch: Annotated[int, typer.Option(min=1, help="chunks per transaction")] = ENCODE_BATCH,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Embed chunks stored without a vector (every write's, when KB_EMBEDDING_WORKERS is
+    set). Any number of workers, on any machine, share the work: each chunk is taken by one."""
+    ctx = context()
+    ctx.embedder.encode(["warm up"])  # load the model before the clock starts
+    listener = ChangeListener(ctx.engine)
+    embedded, started = 0, time.perf_counter()
+    try:
+        while True:
+            taken = embed_claimed(ctx.engine, ctx.embedder, batch)
+            embedded += taken
+            if taken:
+                continue
+            if once:
+                break
+            listener.wait(IDLE_WAIT)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        listener.close()
+    seconds = time.perf_counter() - started
+    if as_json:
+        print_json({"embedded": embedded, "seconds": round(seconds, 3)})
+    else:
+        say(f"embedded {embedded} chunks in {seconds:.1f} s")
