@@ -97,7 +97,6 @@ def upload_submit(
     except KBError as exc:
         errors = place_message(exc.message, ("title", "kind", "owner", *UPLOAD_FIELDS))
         return render(request, "upload.html", status=exc.status, **_page(values, errors, []))
-    make_searchable(context, session, [r.document.id for r in results])
     if len(results) == 1:
         return redirect(f"/doc/{results[0].document.id}")
     return redirect("/?" + "q=" + filename)
@@ -107,9 +106,11 @@ def _store(
     context: ContextDep, prepared: list[Any], person: Any, change_note: str | None
 ) -> list[SaveResult]:
     with transaction(context.engine) as session:
-        return store_upload(
+        results = store_upload(
             session, prepared, author=person.name, change_note=change_note, viewer=viewer_of(person)
         )
+    make_searchable(context, session, [r.document.id for r in results])
+    return results
 
 
 def _overrides(values: dict[str, str]) -> dict[str, Any]:
