@@ -7,9 +7,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from ingest.contributions import Contribution, revise
 
 from api.context import Context
+from ingest.submission import Submission, revise
 from kb.changes import committed_seq
 from kb.config import Settings
 from kb.db import transaction
@@ -280,7 +280,7 @@ def test_a_document_updated_while_searched_never_vanishes(kb_context: Context) -
             with transaction(kb_context.engine) as session:
                 document = resolve_document(session, "flowdesk-sso")
                 version = get_version(session, document, document.current_version)
-                change = Contribution(fields={}, text=f"{version.text}\nRound {round_}.")
+                change = Submission(fields={}, text=f"{version.text}\nRound {round_}.")
                 revise(
                     session,
                     kb_context.ingester.budget,
