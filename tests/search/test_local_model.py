@@ -69,7 +69,7 @@ def test_a_local_model_folder_indexes_and_searches_both_languages(
     context = Context(settings)
     report, sync = context.ingest([notes])
     assert len(report.added) == 2 and sync.embedded == 2
-    sidecar = json.loads((settings.index_dir / "vectors" / "index.json").read_text())
+    sidecar = json.loads((settings.index_dir / "snapshot" / "vectors" / "index.json").read_text())
     assert sidecar["model"] == str(tiny_model) and sidecar["dim"] == HIDDEN
     scores = context.search.rank_chunks(
         "数据集成 价格", mode="hybrid", filters={}, viewer=None, candidates=10
