@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from api.context import Context
 from kb.config import Settings
 from tests.api.conftest import Headers, add_people
-from tests.api.test_live_server import free_port
+from tests.api.servers import free_port
 from tests.conftest import POSTGRES_URL
 from tests.replicas.proxy import DelayProxy
 
