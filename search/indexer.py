@@ -417,7 +417,13 @@ def _catalog_from(chunk_doc: dict[int, int], states: dict[int, DocState]) -> Cat
     for chunk_id, doc_id in chunk_doc.items():
         doc_chunks.setdefault(doc_id, []).append(chunk_id)
     docs = {d: e for d, (e, _) in states.items() if e is not None}
-    return Catalog(docs, dict(chunk_doc), doc_chunks)
+    sections = {
+        chunk_id: section
+        for _, chunks in states.values()
+        for chunk_id, _, section in chunks
+        if section and chunk_id in chunk_doc
+    }
+    return Catalog(docs, dict(chunk_doc), doc_chunks, sections)
 
 
 def _chunk_rows(session: Session, chunk_ids: Sequence[int]) -> Iterator[Chunk]:

@@ -305,3 +305,36 @@ def test_indexes_are_persisted_and_reload(kb_context: Context) -> None:
     assert loaded.keyword_count == current.keyword_count > 0
     assert loaded.vector_count == current.vector_count
     assert loaded.seq == current.seq
+
+
+PROPOSAL = """---
+id: prop-sections
+kind: proposal
+owner: li.na
+customer: 江南银行
+industry: 金融
+---
+# 江南银行数据平台技术方案
+
+## 项目背景
+江南银行计划建设实时数据平台。
+
+## 解决方案
+采用 X-200 与 DataHub 构建实时数据集成平台。
+"""
+
+
+def test_a_replica_started_from_saved_files_keeps_section_types(
+    kb_context: Context, tmp_path: Path
+) -> None:
+    folder = tmp_path / "proposal"
+    folder.mkdir()
+    (folder / "proposal.md").write_text(PROPOSAL, encoding="utf-8")
+    assert not kb_context.ingester.ingest_paths([folder]).failed
+    kb_context.indexes.sync()
+    reopened = SearchIndexes(kb_context.settings, kb_context.engine, kb_context.embedder)
+    loaded = reopened.generation()
+    assert reopened.rebuilt_because is None  # started from the saved files
+    assert loaded.seq == kb_context.indexes.generation().seq  # the proposal was in them
+    assert set(loaded.catalog.chunk_section.values()) == {"background", "solution"}
+    assert loaded.allowed_chunks({"section_type": "solution"}, None).size == 1
