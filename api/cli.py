@@ -15,6 +15,7 @@ from api.commands import (  # noqa: F401 (registers)
     people,
     reviews,
     serve,
+    verifiers,
     worker,
 )
 from api.commands.output import say

@@ -136,9 +136,11 @@ def revise(
     *,
     base_version: int,
     author: str,
+    owner_accepted: bool = False,
 ) -> SaveResult:
     """A new version of `document` (see prepare_revision), or a status change when only the
-    status differs from the current version."""
+    status differs from the current version. The owner is told of someone else's version
+    unless `owner_accepted` it (kb.store.save_draft)."""
     prepared = prepare_revision(session, budget, document, submission, base_version=base_version)
     try:
         result = save_draft(
@@ -147,6 +149,7 @@ def revise(
             prepared.chunks,
             author=author,
             change_note=submission.change_note,
+            owner_accepted=owner_accepted,
         )
     except IntegrityError:  # another writer made that version number first
         session.rollback()

@@ -2,8 +2,10 @@
 
 Per person (or team, or document kind), over a date range:
 - documents_created: 'create' events by the person, of documents not deleted since;
-- documents_deleted: 'create' events of documents deleted since (near-duplicates, mistakes):
+- documents_deleted: 'create' events of documents deleted since (mistakes, dropped work):
   marked, not counted as created;
+- duplicates_deleted: 'create' events of documents deleted since as a near-duplicate of
+  another (`DELETE /documents/{id}?duplicate_of=...`): marked apart, not counted as created;
 - versions_written: 'create' and 'update' events (each writes a version), except reverted ones;
 - versions_reverted: versions whose change the next version undid (it brought back the content
   of the version before): marked, not counted as written;
@@ -42,6 +44,7 @@ GROUPS = ("person", "team", "kind")
 METRICS = (
     "documents_created",
     "documents_deleted",
+    "duplicates_deleted",
     "versions_written",
     "versions_reverted",
     "reviews",
@@ -133,6 +136,7 @@ def _facts(
     rows = session.exec(select(Document.id, Document.kind, Document.status)).all()
     kinds: dict[int | None, str] = {doc_id: kind for doc_id, kind, _ in rows}
     deleted = {doc_id for doc_id, _, status in rows if status == "deleted"}
+    duplicates = deleted_as_duplicates(session, deleted)
     reverted = reverted_versions(session)
     events = session.execute(
         sa_select(
@@ -154,11 +158,7 @@ def _facts(
         reverted_version = (document_id, version) in reverted
         yield actor, kind, "versions_reverted" if reverted_version else "versions_written"
         if action == "create":
-            yield (
-                actor,
-                kind,
-                "documents_deleted" if document_id in deleted else "documents_created",
-            )
+            yield actor, kind, _creation_metric(document_id, deleted, duplicates)
             if (detail or {}).get("kind", kind) == "competitor_intel":
                 yield actor, kind, "competitor_intel_added"
     yield from _reuse_facts(session, period, hidden, kinds)
@@ -189,6 +189,27 @@ def _reuse_facts(
         yield author, kind, "reused_by_others"
         if bid_ref and outcomes.get(bid_ref) == "won":
             yield author, kind, "reused_in_won_bids"
+
+
+def _creation_metric(
+    document_id: int | None, deleted: set[int | None], duplicates: set[int]
+) -> str:
+    if document_id in duplicates:
+        return "duplicates_deleted"
+    return "documents_deleted" if document_id in deleted else "documents_created"
+
+
+def deleted_as_duplicates(session: Session, deleted: set[int | None]) -> set[int]:
+    """The deleted documents whose last deletion named the document they duplicate."""
+    last: dict[int, bool] = {}
+    for document_id, detail in session.exec(
+        select(Event.document_id, Event.detail)
+        .where(Event.action == "delete", col(Event.document_id).in_(list(deleted)))
+        .order_by(col(Event.id))
+    ):
+        if document_id is not None:
+            last[document_id] = bool((detail or {}).get("duplicate_of"))
+    return {document_id for document_id, duplicate in last.items() if duplicate}
 
 
 def reverted_versions(session: Session) -> set[tuple[int, int]]:

@@ -1,5 +1,6 @@
-"""Edits by someone other than the owner: the owner is told, and in teams that ask for it a
-change to an approved Q&A waits as a pending edit until the owner accepts or rejects it."""
+"""Edits by someone other than the owner: in teams that ask for it a change to an approved Q&A
+waits as a pending edit until the owner accepts or rejects it. (The owner is told of every
+edit by someone else by kb.edit_notices.)"""
 
 from __future__ import annotations
 
@@ -10,41 +11,19 @@ from sqlmodel import Session, col, select
 
 from kb.answers import is_approved
 from kb.clock import utcnow
+from kb.edit_notices import edited_by_other
 from kb.errors import Conflict, NotFound, VersionConflict
 from kb.events import record_event
-from kb.models import Document, DocumentVersion, PendingEdit, TeamPolicy
+from kb.models import Document, PendingEdit, TeamPolicy
 from kb.outbox import Message, notify
 from kb.people import find_person
 from kb.store import row_id
-from kb.versions import field_changes, get_version
-
-
-def tell_owner_of_edit(
-    session: Session, document: Document, version: DocumentVersion, author: str | None
-) -> None:
-    """Notify the owner of a new version someone else wrote, naming what changed."""
-    if not document.owner or author == document.owner or version.number < 2:
-        return
-    previous = get_version(session, document, version.number - 1)
-    changes = [c.describe() for c in field_changes(previous, version)]
-    if version.text != previous.text:
-        changes.append("text changed")
-    message = Message(
-        "edit_by_other",
-        f"{author or 'Someone'} changed {document.title}",
-        f"{author or 'Someone'} wrote version {version.number} of '{document.title}' "
-        f"(document {document.id}):\n"
-        + "\n".join(f"- {line}" for line in changes or ["no field or text change"])
-        + (f"\nNote: {version.change_note}" if version.change_note else ""),
-        document.id,
-    )
-    notify(session, document.owner, f"edit/{document.id}/{version.number}", message)
 
 
 def holds_edits(session: Session, document: Document, author: str) -> bool:
     """Whether `author`'s change to `document` must wait for the owner: an approved Q&A whose
     owner's team asks for it, changed by someone else."""
-    if document.kind != "qa" or not document.owner or author == document.owner:
+    if document.kind != "qa" or not document.owner or not edited_by_other(document.owner, author):
         return False
     owner = find_person(session, document.owner)
     policy = session.get(TeamPolicy, owner.team) if owner is not None and owner.team else None

@@ -60,6 +60,22 @@ def review_document(
     document.reviewed_at = now
     approve_answer(document)
     session.add(document)
+    record_review(session, document, actor=actor, note=note, now=now, detail=detail)
+    assert document.id is not None
+    return Review(document.id, document.source_id, document.current_version, now, actor, note)
+
+
+def record_review(
+    session: Session,
+    document: Document,
+    *,
+    actor: str | None,
+    note: str | None,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """The 'review' event of a decision on the document's current version (an approval or a
+    request for changes), with its note and `detail`."""
     record_event(
         session,
         "review",
@@ -69,5 +85,3 @@ def review_document(
         at=now,
         detail={"note": note, **(detail or {})},
     )
-    assert document.id is not None
-    return Review(document.id, document.source_id, document.current_version, now, actor, note)

@@ -15,7 +15,7 @@ from kb.events import record_event
 from kb.freshness import audit_freshness
 from kb.models import Document, ReviewRequest
 from kb.outbox import Message, notify
-from kb.review import MAX_NOTE_CHARS, review_document
+from kb.review import MAX_NOTE_CHARS, record_review, review_document
 from kb.store import row_id
 from kb.verifiers import verifiers_of
 
@@ -156,15 +156,7 @@ def decide_review(
             session, document, actor=actor, viewer=None, note=note, now=now, detail=detail
         )
     else:
-        record_event(
-            session,
-            "review",
-            actor=actor,
-            document_id=document.id,
-            version=document.current_version,
-            at=now,
-            detail={"note": note, **detail},
-        )
+        record_review(session, document, actor=actor, note=note, now=now, detail=detail)
         _tell_owner(session, document, request, actor, note)
     request.status = DECISIONS[decision]
     request.decided_by, request.decided_at, request.decision_note = actor, now, note

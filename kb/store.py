@@ -13,7 +13,8 @@ from sqlmodel import Session, col, select
 
 from kb.clock import as_datetime, utcnow
 from kb.documents import DocumentDraft
-from kb.errors import IdTaken, NotFound
+from kb.edit_notices import tell_owner_of_edit
+from kb.errors import IdTaken, InvalidInput, NotFound
 from kb.events import record_event
 from kb.models import MAX_ROW_ID, Chunk, Document, DocumentVersion, Grant, embedding_text
 from kb.sections import HEADING_SEPARATOR, chunk_section_type
@@ -125,12 +126,15 @@ def save_draft(
     source_path: str | None = None,
     now: datetime | None = None,
     create_only: bool = False,
+    owner_accepted: bool = False,
 ) -> SaveResult:
     """Store a draft: a new document, a new version of one, or nothing when unchanged. A
     `source_path` says the draft was read from that file (ingest), and is recorded with the
     draft's hash. `create_only` (a contribution over the API) refuses, with `IdTaken`, a
     draft whose id is taken, even by a writer that committed it a moment ago: the check is
-    the database's unique constraint, so of racing creators exactly one wins."""
+    the database's unique constraint, so of racing creators exactly one wins. A new version
+    by someone other than the owner notifies the owner (kb.edit_notices), whatever the path
+    it came by, unless `owner_accepted` it already (a pending edit)."""
     now = now or utcnow()
     document = find_by_source_id(session, draft.source_id)
     if document is not None and create_only:
@@ -142,9 +146,12 @@ def save_draft(
         if current.content_hash == draft.content_hash and document.status != "deleted":
             result = SaveResult(document, current, "unchanged")
         else:
+            owner = document.owner
             result = _add_version(
                 session, document, current, draft, chunks, author, change_note, now
             )
+            if not owner_accepted:
+                tell_owner_of_edit(session, document, result.version, author=author, owner=owner)
     if source_path:
         result.document.source_path, result.document.source_hash = source_path, draft.content_hash
         session.add(result.document)
@@ -317,9 +324,14 @@ def set_status(
     *,
     actor: str | None,
     now: datetime | None = None,
+    duplicate_of: Document | None = None,
 ) -> bool:
     """Archive, delete (soft: history is kept) or restore (`active`), recorded as an event
-    that names the status before. Returns False when nothing changed."""
+    that names the status before. A deletion may give the document it is a near-duplicate
+    of (`duplicate_of`, kept in the event: contributions count such deletions apart).
+    Returns False when nothing changed."""
+    if duplicate_of is not None:
+        _check_duplicate(document, status, duplicate_of)
     if document.status == status:
         return False
     now = now or utcnow()
@@ -335,6 +347,19 @@ def set_status(
         document_id=document.id,
         version=document.current_version,
         at=now,
-        detail={"from": previous, "to": status},
+        detail={
+            "from": previous,
+            "to": status,
+            **({"duplicate_of": duplicate_of.id} if duplicate_of is not None else {}),
+        },
     )
     return True
+
+
+def _check_duplicate(document: Document, status: str, original: Document) -> None:
+    if status != "deleted":
+        raise InvalidInput("duplicate_of is a reason to delete a document; give it only then")
+    if original.id == document.id:
+        raise InvalidInput(f"document {document.id} cannot be a duplicate of itself")
+    if original.status == "deleted":
+        raise InvalidInput(f"document {original.id} is deleted itself; name the copy that is kept")

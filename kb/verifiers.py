@@ -24,9 +24,6 @@ class Verifiers:
     names: tuple[str, ...]
     source: str  # document, default (kind and team), default (kind), owner, none
 
-    def as_dict(self) -> dict[str, object]:
-        return {"verifiers": list(self.names), "source": self.source}
-
 
 def verifiers_of(session: Session, document: Document) -> Verifiers:
     named = session.exec(

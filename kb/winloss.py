@@ -2,16 +2,15 @@
 per competitor, industry, product, quarter or owner; and one competitor's page (its intel,
 newest first with freshness, the bids against it, our win rate).
 
-Names are grouped by `group_key`: case-insensitively and without spaces or hyphens
-(`Huawei Cloud` = `huawei-cloud`). Names in two languages (华为云 / Huawei Cloud) become one
-group once the team glossary (issue 14, `kb.glossary`) lands: `group_key` is the one place
-to ask it for the canonical name.
+Names are grouped by `group_key`, the one place that asks the team glossary (`kb.glossary`):
+a competitor, industry or product written in either language or any listed spelling (华为云,
+Huawei, HWC, huawei-cloud) counts in one group, shown under its canonical name (Huawei Cloud).
+Names the glossary does not know are grouped as its forms are compared: case-insensitively and
+without spaces or hyphens.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,18 +22,25 @@ from sqlmodel import Session, col, select
 from kb.access import Viewer, hidden_documents
 from kb.errors import InvalidInput
 from kb.freshness import freshness_of, owner_is_active
+from kb.glossary import Glossary, form_key, load_glossary
 from kb.models import Bid, Document
 from kb.vocabulary import Outcome, values
 
 GROUPS = ("competitor", "industry", "product", "quarter", "owner")
 TOP_REASONS = 5
 OUTCOMES = values(Outcome)
-_IGNORED = re.compile(r"[\s\-_·/]+")
+# The groups whose names the glossary knows (a group_by is also the field's filter name).
+NAMED_GROUPS = ("competitor", "industry", "product")
 
 
-def group_key(name: str) -> str:
-    """The key names are grouped by (the hook for the glossary's canonical names)."""
-    return _IGNORED.sub("", unicodedata.normalize("NFKC", name).casefold())
+def shown_name(name: str, group_by: str, glossary: Glossary) -> str:
+    """How a name is shown: its canonical name when the glossary knows it, else as written."""
+    return glossary.canonical(group_by, name) if group_by in NAMED_GROUPS else name
+
+
+def group_key(name: str, group_by: str, glossary: Glossary) -> str:
+    """The key names are grouped by: their canonical name, compared as glossary forms are."""
+    return form_key(shown_name(name, group_by, glossary))
 
 
 @dataclass
@@ -68,13 +74,15 @@ class BidFacts:
 
 @dataclass
 class Tally:
-    names: Counter[str] = field(default_factory=Counter)
+    names: Counter[str] = field(default_factory=Counter)  # as written
+    shown: Counter[str] = field(default_factory=Counter)  # canonical names
     outcomes: Counter[str] = field(default_factory=Counter)
     amounts: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     reasons: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
-    def add(self, name: str, bid: BidFacts) -> None:
+    def add(self, name: str, shown: str, bid: BidFacts) -> None:
         self.names[name] += 1
+        self.shown[shown] += 1
         self.outcomes[bid.outcome] += 1
         self.amounts[bid.outcome] += bid.amount or 0
         for reason in bid.reasons:
@@ -83,7 +91,7 @@ class Tally:
     def as_dict(self, group_by: str) -> dict[str, Any]:
         won, lost = self.outcomes["won"], self.outcomes["lost"]
         return {
-            group_by: self.names.most_common(1)[0][0],
+            group_by: self.shown.most_common(1)[0][0],
             "names": sorted(self.names),
             **{outcome: self.outcomes[outcome] for outcome in OUTCOMES},
             "bids": sum(self.outcomes.values()),
@@ -109,14 +117,16 @@ def win_loss(
     `industry` keep only the bids against that competitor / in that industry."""
     if group_by not in GROUPS:
         raise InvalidInput(f"unknown group_by '{group_by}'; use one of {', '.join(GROUPS)}")
+    glossary = load_glossary(session)
     tallies: dict[str, Tally] = defaultdict(Tally)
     for bid in bid_facts(session, viewer):
-        if competitor and group_key(competitor) not in {group_key(c) for c in bid.competitors}:
+        if competitor and not _against(bid, competitor, glossary):
             continue
-        if industry and group_key(industry) != group_key(bid.industry or ""):
+        if industry and not _same(industry, bid.industry, "industry", glossary):
             continue
         for name in bid.values(group_by):
-            tallies[group_key(name)].add(name, bid)
+            shown = shown_name(name, group_by, glossary)
+            tallies[form_key(shown)].add(name, shown, bid)
     rows = [tally.as_dict(group_by) for tally in tallies.values()]
     rows.sort(key=lambda r: (-r["bids"], str(r[group_by])))
     return rows
@@ -126,6 +136,7 @@ def bid_facts(session: Session, viewer: Viewer | None = None) -> list[BidFacts]:
     """Every bid_result the viewer may see (not deleted); a recorded outcome (POST
     /bids/{ref}/outcome) wins over the document's."""
     hidden = hidden_documents(session, viewer)
+    glossary = load_glossary(session)
     documents = session.exec(
         select(Document)
         .where(Document.kind == "bid_result", Document.status != "deleted")
@@ -138,7 +149,9 @@ def bid_facts(session: Session, viewer: Viewer | None = None) -> list[BidFacts]:
             continue
         meta = document.meta
         ref = str(meta.get("bid") or document.source_id)
-        competitors = _names([*meta.get("competitors", []), meta.get("competitor")])
+        competitors = _names(
+            [*meta.get("competitors", []), meta.get("competitor")], "competitor", glossary
+        )
         found.append(
             BidFacts(
                 document_id=document.id,
@@ -150,8 +163,8 @@ def bid_facts(session: Session, viewer: Viewer | None = None) -> list[BidFacts]:
                 owner=document.owner,
                 industry=meta.get("industry"),
                 competitors=competitors,
-                products=_names(meta.get("products", [])),
-                reasons=_names(meta.get("reasons", [])),
+                products=_names(meta.get("products", []), "product", glossary),
+                reasons=_names(meta.get("reasons", []), "reason", glossary),
             )
         )
     return found
@@ -166,15 +179,16 @@ def competitor_page(
     due_soon_days: int = 14,
 ) -> dict[str, Any]:
     """A competitor's intel (newest first, with freshness), the bids against it (newest
-    decision first) and our win rate against it."""
-    key = group_key(name)
+    decision first) and our win rate against it. `name` may be any name the glossary gives
+    the competitor; the page shows its canonical name."""
+    glossary = load_glossary(session)
     hidden = hidden_documents(session, viewer)
     intel = []
     for document in session.exec(
         select(Document).where(Document.kind == "competitor_intel", Document.status == "active")
     ):
-        names = _names([*document.meta.get("competitors", []), document.meta.get("competitor")])
-        if document.id in hidden or key not in {group_key(n) for n in names}:
+        names = [*document.meta.get("competitors", []), document.meta.get("competitor")]
+        if document.id in hidden or not _names_competitor(names, name, glossary):
             continue
         fresh = freshness_of(
             document,
@@ -184,11 +198,11 @@ def competitor_page(
         )
         intel.append(_intel_row(document, fresh.as_dict()))
     intel.sort(key=lambda row: (row["content_date"] or "", row["id"]), reverse=True)
-    bids = [b for b in bid_facts(session, viewer) if key in {group_key(c) for c in b.competitors}]
+    bids = [b for b in bid_facts(session, viewer) if _against(b, name, glossary)]
     bids.sort(key=lambda b: (b.decided or "", b.document_id), reverse=True)
     won, lost = (sum(b.outcome == o for b in bids) for o in ("won", "lost"))
     return {
-        "competitor": name,
+        "competitor": shown_name(name, "competitor", glossary),
         "intel": intel,
         "bids": [b.as_dict() for b in bids],
         **{o: sum(b.outcome == o for b in bids) for o in OUTCOMES},
@@ -209,13 +223,31 @@ def _intel_row(document: Document, freshness: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _names(values: Iterable[Any]) -> list[str]:
-    """Distinct non-empty names, first spelling kept."""
+def _against(bid: BidFacts, competitor: str, glossary: Glossary) -> bool:
+    return _names_competitor(bid.competitors, competitor, glossary)
+
+
+def _names_competitor(names: Iterable[Any], competitor: str, glossary: Glossary) -> bool:
+    """Whether `competitor` (by any of its names) is among `names`."""
+    key = group_key(competitor, "competitor", glossary)
+    return any(
+        key == group_key(n, "competitor", glossary) for n in _names(names, "competitor", glossary)
+    )
+
+
+def _same(name: str, other: str | None, group_by: str, glossary: Glossary) -> bool:
+    return other is not None and group_key(name, group_by, glossary) == group_key(
+        other, group_by, glossary
+    )
+
+
+def _names(values: Iterable[Any], group_by: str, glossary: Glossary) -> list[str]:
+    """Distinct non-empty names (one per group), first spelling kept."""
     seen: dict[str, str] = {}
     for value in values:
         text = str(value).strip() if value is not None else ""
         if text:
-            seen.setdefault(group_key(text), text)
+            seen.setdefault(group_key(text, group_by, glossary), text)
     return list(seen.values())
 
 

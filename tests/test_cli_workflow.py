@@ -159,3 +159,43 @@ def test_winloss_and_competitor(kb: CliRunner, tmp_path: Path) -> None:
     page = json.loads(run(kb, "competitor", "华为云", "--json")[1])
     assert [b["bid"] for b in page["bids"]] == ["B-2", "B-1"]
     assert page["win_rate"] == 0.5
+
+
+def test_verifier_defaults_from_the_command_line_match_the_api(
+    kb: CliRunner, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import httpx
+
+    from kb.db import transaction
+    from kb.people import add_person
+    from tests.api.servers import serve
+
+    ctx = command_context.context()
+    with transaction(ctx.engine) as session:
+        _, token = add_person(session, "boss", role="manager", team="east")
+        for name in ("li.na", "wang.fang"):
+            add_person(session, name, role="contributor", team="east")
+    note = tmp_path / "note.md"
+    note.write_text(NOTE.format(tags="a"), encoding="utf-8")
+    run(kb, "ingest", str(note))
+    code, out, _ = run(kb, "verifiers", "set-default", "product_note", "wang.fang", "--json")
+    assert code == 0 and json.loads(out) == {
+        "kind": "product_note",
+        "team": None,
+        "verifiers": ["wang.fang"],
+    }
+    run(kb, "verifiers", "set-default", "qa", "boss", "li.na", "--team", "east")
+    shown = json.loads(run(kb, "verifiers", "show", "note-1", "--json")[1])
+    listed = json.loads(run(kb, "verifiers", "defaults", "--json")[1])
+    with serve(ctx) as base, httpx.Client(base_url=base, timeout=30) as http:
+        headers = {"Authorization": f"Bearer {token}"}
+        assert listed == http.get("/verifier-defaults", headers=headers).json()
+        assert shown == http.get("/documents/note-1/verifiers", headers=headers).json()
+    assert shown == {"verifiers": ["wang.fang"], "source": "default (kind)"}
+    assert [d["kind"] for d in listed["items"]] == ["product_note", "qa"]
+    code, out, _ = run(kb, "verifiers", "defaults")
+    assert code == 0 and "boss, li.na" in out and "(any)" in out
+    assert run(kb, "verifiers", "set", "note-1", "boss")[1].strip() == "boss (document)"
+    assert run(kb, "verifiers", "set-default", "product_note")[1].strip().endswith("no default")
+    assert "unknown kind 'memo'" in fails(capsys, "verifiers", "set-default", "memo", "boss")
+    assert "no person named 'nobody'" in fails(capsys, "verifiers", "set", "note-1", "nobody")

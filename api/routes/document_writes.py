@@ -34,8 +34,8 @@ from ingest.submission import (
 )
 from kb.access import check_changes, viewer_of, visible_document
 from kb.db import transaction
-from kb.edits import hold_edit, holds_edits, tell_owner_of_edit
-from kb.errors import InvalidInput
+from kb.edits import hold_edit, holds_edits
+from kb.errors import InvalidInput, NotFound
 from kb.models import Document, Person
 from kb.store import set_status as store_set_status
 from kb.vocabulary import Confidentiality, Kind
@@ -185,8 +185,6 @@ def update_document(
             base_version=body.base_version,
             author=person.name,
         )
-        if result.outcome == "updated" and result.version.number > 1:
-            tell_owner_of_edit(session, document, result.version, person.name)
     revised = saved(result)
     revised.seq = make_searchable(context, session, [result.document.id])
     return revised
@@ -227,9 +225,13 @@ def held(
 
 
 @router.delete("/documents/{ref:path}")
-def delete_document(ref: str, person: Manager, context: ContextDep) -> StatusChanged:
-    """Soft delete: out of search and listings, history kept (`.../restore` brings it back)."""
-    return _set_status(ref, "deleted", person, context)
+def delete_document(
+    ref: str, person: Manager, context: ContextDep, duplicate_of: str | None = None
+) -> StatusChanged:
+    """Soft delete: out of search and listings, history kept (`.../restore` brings it back).
+    `duplicate_of` names the document this one is a near-duplicate of (the one kept):
+    contributions count such a deletion apart from others."""
+    return _set_status(ref, "deleted", person, context, duplicate_of)
 
 
 @router.post("/documents/{ref:path}/archive")
@@ -244,10 +246,23 @@ def restore_document(ref: str, person: Manager, context: ContextDep) -> StatusCh
     return _set_status(ref, "active", person, context)
 
 
-def _set_status(ref: str, status: str, person: Person, context: ContextDep) -> StatusChanged:
+def _set_status(
+    ref: str, status: str, person: Person, context: ContextDep, duplicate_of: str | None = None
+) -> StatusChanged:
     with transaction(context.engine) as session:
         document = visible_document(session, ref, viewer_of(person))
-        changed = store_set_status(session, document, status, actor=person.name)
+        original = _kept_copy(session, duplicate_of, person) if duplicate_of else None
+        changed = store_set_status(
+            session, document, status, actor=person.name, duplicate_of=original
+        )
     seq = make_searchable(context, session)
     assert document.id is not None
     return StatusChanged(id=document.id, status=document.status, changed=changed, seq=seq)
+
+
+def _kept_copy(session: Session, ref: str, person: Person) -> Document:
+    """The document a deleted one duplicates (a bad reference is bad input, not a 404)."""
+    try:
+        return visible_document(session, ref, viewer_of(person))
+    except NotFound as exc:
+        raise InvalidInput(f"duplicate_of: {exc.message}") from None

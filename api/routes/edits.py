@@ -54,6 +54,7 @@ def decide_pending_edit(
                 change,
                 base_version=pending.base_version,
                 author=pending.author,
+                owner_accepted=True,
             )
         close_pending(session, pending, accepted=body.accept, actor=person.name)
         result = pending_public(pending)

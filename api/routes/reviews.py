@@ -117,7 +117,7 @@ def post_decision(
 @router.get("/documents/{ref:path}/verifiers")
 def get_verifiers(ref: str, session: SessionDep, person: DocumentReader) -> VerifiersPublic:
     document = visible_document(session, ref, viewer_of(person))
-    return VerifiersPublic(**verifiers_of(session, document).as_dict())
+    return VerifiersPublic.of(verifiers_of(session, document))
 
 
 @router.put("/documents/{ref:path}/verifiers")
@@ -133,16 +133,13 @@ def put_verifiers(
             )
         set_document_verifiers(session, document, body.verifiers)
         session.flush()
-        return VerifiersPublic(**verifiers_of(session, document).as_dict())
+        return VerifiersPublic.of(verifiers_of(session, document))
 
 
 @router.get("/verifier-defaults")
 def get_verifier_defaults(session: SessionDep, _manager: Manager) -> VerifierDefaultsPublic:
     return VerifierDefaultsPublic(
-        items=[
-            VerifierDefaultPublic(kind=d.kind, team=d.team or None, verifiers=d.verifiers)
-            for d in list_defaults(session)
-        ]
+        items=[VerifierDefaultPublic.of(d) for d in list_defaults(session)]
     )
 
 
@@ -153,6 +150,4 @@ def put_verifier_default(
     """Who verifies documents of a kind whose owner is in a team (null team: any team)."""
     with transaction(context.engine) as session:
         default = set_default_verifiers(session, body.kind, body.team, body.verifiers)
-    return VerifierDefaultPublic(
-        kind=default.kind, team=default.team or None, verifiers=default.verifiers
-    )
+    return VerifierDefaultPublic.of(default)

@@ -163,7 +163,14 @@ class ContributionRow(BaseModel):
     kind: str | None = None
     documents_created: int
     documents_deleted: int = Field(
-        0, description="documents the person created that were deleted since: not counted"
+        0,
+        description="documents the person created that were deleted since (not as a "
+        "duplicate): not counted",
+    )
+    duplicates_deleted: int = Field(
+        0,
+        description="documents the person created that were deleted since as a near-duplicate "
+        "of another (DELETE ?duplicate_of=): not counted",
     )
     versions_written: int
     versions_reverted: int = Field(

@@ -8,7 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from api.schemas.base import Request
+from kb.models import VerifierDefault
 from kb.review import MAX_NOTE_CHARS
+from kb.verifiers import Verifiers
 from kb.vocabulary import Kind
 
 
@@ -56,6 +58,10 @@ class VerifiersPublic(BaseModel):
     verifiers: list[str]
     source: str = Field(description="document, default (kind and team), default (kind), owner")
 
+    @classmethod
+    def of(cls, verifiers: Verifiers) -> VerifiersPublic:
+        return cls(verifiers=list(verifiers.names), source=verifiers.source)
+
 
 class VerifierDefaultUpdate(Request):
     kind: Kind
@@ -67,6 +73,10 @@ class VerifierDefaultPublic(BaseModel):
     kind: str
     team: str | None
     verifiers: list[str]
+
+    @classmethod
+    def of(cls, default: VerifierDefault) -> VerifierDefaultPublic:
+        return cls(kind=default.kind, team=default.team or None, verifiers=default.verifiers)
 
 
 class VerifierDefaultsPublic(BaseModel):

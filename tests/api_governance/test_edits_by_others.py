@@ -86,6 +86,7 @@ def test_change_to_approved_qa_waits_for_the_owner(
     )
     assert current["approved"] is False
     assert [n.topic for n in told(app_context, "wang.fang")] == ["pending_edit"]
+    assert "edit_by_other" not in [n.topic for n in told(app_context, "li.na")]  # she accepted
     error_of(client.post(decide, json={"accept": False}, headers=tokens["li.na"]), 409, "conflict")
     events = client.get(f"/documents/{doc}/versions", headers=tokens["li.na"]).json()["events"]
     assert [e["detail"].get("status") for e in events if e["action"] == "pending_edit"] == [

@@ -112,7 +112,7 @@ def rows(
     return {row[group_by]: row for row in found}
 
 
-MARKED = ("documents_deleted", "versions_reverted")
+MARKED = ("documents_deleted", "duplicates_deleted", "versions_reverted")
 
 
 def counts(row: dict[str, Any]) -> tuple[int, ...]:
@@ -210,7 +210,9 @@ def test_deleted_duplicates_reverted_changes_and_imports_are_marked(engine: Engi
         save(session, "kept", datetime(2026, 4, 2), author="zhang.wei", text="Wrong.")
         save(session, "kept", datetime(2026, 4, 3), author="li.na", text="One.")  # reverts
         twin = save(session, "twin", datetime(2026, 4, 4), author="zhang.wei", text="One!")
-        set_status(session, twin, "deleted", actor="li.na")
+        set_status(session, twin, "deleted", actor="li.na", duplicate_of=kept)
+        wrong = save(session, "wrong", datetime(2026, 4, 4), author="zhang.wei", text="Two.")
+        set_status(session, wrong, "deleted", actor="li.na")
         save(session, "imported", datetime(2026, 4, 5), author=IMPORT_IDENTITY)
         save(session, "by-ghost", datetime(2026, 4, 5), author="ghost")
         for document, day in ((kept, 6), (twin, 7)):
@@ -221,7 +223,29 @@ def test_deleted_duplicates_reverted_changes_and_imports_are_marked(engine: Engi
     li, zhang = found["li.na"], found["zhang.wei"]
     assert (li["documents_created"], li["versions_written"], li["versions_reverted"]) == (1, 2, 0)
     assert (zhang["documents_created"], zhang["documents_deleted"]) == (0, 1)
-    assert (zhang["versions_written"], zhang["versions_reverted"]) == (1, 1)
+    assert zhang["duplicates_deleted"] == 1  # the twin, apart from the plain deletion
+    assert (zhang["versions_written"], zhang["versions_reverted"]) == (2, 1)
     assert IMPORT_IDENTITY not in found
     assert li["reused_by_others"] == 1  # only the reuse by someone else of a person's version
     assert found["ghost"]["reused_by_others"] == 0  # nobody kb knows: not credited
+
+
+def test_a_duplicate_must_name_another_document_that_is_kept(engine: Engine) -> None:
+    with transaction(engine) as session:
+        kept = save(session, "kept", datetime(2026, 4, 1), author="li.na")
+        twin = save(session, "twin", datetime(2026, 4, 2), author="li.na", text="Twin.")
+        gone = save(session, "gone", datetime(2026, 4, 3), author="li.na", text="Gone.")
+        set_status(session, gone, "deleted", actor="boss")
+        for status, original, problem in (
+            ("archived", kept, "only then"),
+            ("deleted", twin, "itself"),
+            ("deleted", gone, "deleted itself"),
+        ):
+            with pytest.raises(InvalidInput, match=problem):
+                set_status(session, twin, status, actor="boss", duplicate_of=original)
+        assert twin.status == "active"
+        set_status(session, twin, "deleted", actor="boss")  # later named a duplicate
+        set_status(session, twin, "active", actor="boss")
+        set_status(session, twin, "deleted", actor="boss", duplicate_of=kept)
+    li = rows(engine)["li.na"]
+    assert (li["documents_created"], li["documents_deleted"], li["duplicates_deleted"]) == (1, 1, 1)

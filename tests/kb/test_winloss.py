@@ -17,6 +17,7 @@ from kb.models import Person
 from kb.reuse import record_outcome
 from kb.store import save_draft
 from kb.winloss import competitor_page, win_loss
+from tests.conftest import CONTENT
 
 BIDS = [  # bid, outcome, amount, decided, industry, competitors, products, reasons, owner
     (
@@ -56,6 +57,15 @@ BIDS = [  # bid, outcome, amount, decided, industry, competitors, products, reas
 ]
 
 
+def save_sample_glossary(session: Session) -> None:
+    """The sample's glossaries of competitors, industries and products, as their documents."""
+    for name in ("competitors", "industries", "products"):
+        body = (CONTENT / "glossary" / f"{name}.md").read_text(encoding="utf-8").split("---", 2)[2]
+        fields = {"id": f"glossary-{name}", "kind": "glossary", "owner": "wang.fang"}
+        draft = build_draft(fields, body, origin=name, default_id=name, default_title=name)
+        save_draft(session, draft, [], author="wang.fang", now=datetime(2026, 6, 1))
+
+
 def save_bid(session: Session, row: tuple[Any, ...], **extra: Any) -> None:
     bid, outcome, amount, decided, industry, competitors, products, reasons, owner = row
     fields = {
@@ -81,6 +91,7 @@ def save_bid(session: Session, row: tuple[Any, ...], **extra: Any) -> None:
 def bids(engine: Engine) -> Engine:
     with transaction(engine) as session:
         session.add(Person(name="li.na", role="contributor"))
+        save_sample_glossary(session)
         for row in BIDS:
             save_bid(session, row)
         save_bid(
@@ -109,15 +120,16 @@ def bids(engine: Engine) -> Engine:
     return engine
 
 
-def test_grouped_by_competitor_names_written_differently_are_one(bids: Engine) -> None:
-    """Case, spaces and hyphens do not split a group; names in two languages stay two groups
-    until the team glossary (issue 14) gives them one canonical name."""
+def test_grouped_by_competitor_names_in_either_language_are_one(bids: Engine) -> None:
+    """华为云, Huawei Cloud and huawei-cloud are one group (the glossary's), shown under the
+    canonical name; a name the glossary does not know keeps its own group."""
     reader = Viewer("li.na", "reader")
     with Session(bids) as session:
         rows = {r["competitor"]: r for r in win_loss(session, group_by="competitor", viewer=reader)}
+    assert set(rows) == {"Huawei Cloud", "FanRuan"}
     huawei = rows["Huawei Cloud"]
-    assert huawei["names"] == ["Huawei Cloud", "huawei-cloud"]
-    assert (huawei["won"], huawei["lost"], huawei["withdrawn"], huawei["pending"]) == (2, 1, 0, 0)
+    assert huawei["names"] == ["Huawei Cloud", "huawei-cloud", "华为云"]
+    assert (huawei["won"], huawei["lost"], huawei["withdrawn"], huawei["pending"]) == (2, 1, 1, 0)
     assert (huawei["win_rate"], huawei["amount_won"], huawei["amount_lost"]) == (
         0.6667,
         130.0,
@@ -125,8 +137,8 @@ def test_grouped_by_competitor_names_written_differently_are_one(bids: Engine) -
     )
     assert huawei["reasons_won"][0] == {"reason": "PoC 领先", "count": 2}
     assert huawei["reasons_lost"] == [{"reason": "价格高", "count": 1}]  # the hidden bid is out
-    assert rows["帆软"]["lost"] == 1 and rows["帆软"]["win_rate"] == 0.0
-    assert (rows["华为云"]["withdrawn"], rows["华为云"]["win_rate"]) == (1, None)
+    assert (rows["FanRuan"]["names"], rows["FanRuan"]["lost"]) == (["帆软"], 1)
+    assert rows["FanRuan"]["win_rate"] == 0.0
 
 
 def test_other_groupings_and_filters(bids: Engine) -> None:
@@ -144,12 +156,36 @@ def test_other_groupings_and_filters(bids: Engine) -> None:
     assert owners == {"li.na": 1, "wang.fang": 1, "boss": 0}
 
 
-def test_competitor_page(bids: Engine) -> None:
+def test_industry_and_product_names_in_either_language_are_one(bids: Engine) -> None:
+    with transaction(bids) as session:
+        row = ("B-6", "lost", 20.0, "2026-05-10", "banking", ["HWC"], ["X200"], ["价格高"], "li.na")
+        save_bid(session, row)
+    with Session(bids) as session:
+        industries = win_loss(session, group_by="industry")
+        products = win_loss(session, group_by="product")
+        banks = win_loss(session, group_by="product", competitor="华为", industry="Finance")
+    assert [(r["industry"], r["bids"], r["names"]) for r in industries] == [
+        ("Finance", 5, ["banking", "金融"]),
+        ("Manufacturing", 1, ["制造"]),
+    ]
+    assert [(r["product"], r["bids"], r["names"]) for r in products] == [
+        ("X-200", 4, ["X-200", "X200"]),
+        ("DataHub", 1, ["DataHub"]),
+    ]
+    assert {r["product"]: (r["won"], r["lost"], r["withdrawn"]) for r in banks} == {
+        "X-200": (1, 1, 1),
+        "DataHub": (0, 1, 0),
+    }
+
+
+@pytest.mark.parametrize("name", ["HUAWEI cloud", "华为云", "HWC"])
+def test_competitor_page_answers_to_any_name(bids: Engine, name: str) -> None:
     with Session(bids) as session:
         page = competitor_page(
-            session, "HUAWEI cloud", now=datetime(2026, 6, 2), viewer=Viewer("li.na", "reader")
+            session, name, now=datetime(2026, 6, 2), viewer=Viewer("li.na", "reader")
         )
+    assert page["competitor"] == "Huawei Cloud"
     assert [i["source_id"] for i in page["intel"]] == ["ci-new", "ci-old"]
     assert page["intel"][1]["freshness"]["status"] == "stale"
-    assert [b["bid"] for b in page["bids"]] == ["B-3", "B-2", "B-1"]
-    assert (page["won"], page["lost"], page["win_rate"]) == (2, 1, 0.6667)
+    assert [b["bid"] for b in page["bids"]] == ["B-4", "B-3", "B-2", "B-1"]
+    assert (page["won"], page["lost"], page["withdrawn"], page["win_rate"]) == (2, 1, 1, 0.6667)
