@@ -19,7 +19,15 @@ from sqlmodel import Session, col, select
 
 from kb.errors import DocumentFormatError
 from kb.models import Document, DocumentVersion
-from kb.vocabulary import FIELDS_BY_FILTER, METADATA_FIELDS, EntryType, Kind, Status, values
+from kb.vocabulary import (
+    FIELDS_BY_FILTER,
+    METADATA_FIELDS,
+    EntryType,
+    Kind,
+    Status,
+    field_values,
+    values,
+)
 
 GLOSSARY_KIND = Kind.glossary.value
 ENTRY_TYPES = values(EntryType)
@@ -185,6 +193,18 @@ class Glossary:
         entry_type = FIELD_TYPES.get(field)
         entry = self.find(value, entry_type) if entry_type else None
         return entry.name if entry is not None else value
+
+    def name_key(self, field: str, value: str) -> str:
+        """The key every name of one thing shares: the form key of the value's canonical name
+        (`华为云`, `Huawei` and `huawei-cloud` give one key). Compare and group metadata values
+        (competitor, industry, product, customer; by field or filter name) by it."""
+        return form_key(self.canonical(field, value))
+
+    def holds(self, meta: Mapping[str, Any], field: str, wanted: Iterable[str]) -> bool:
+        """Whether field `field` of `meta` (or a field aliased to it) names one of `wanted`,
+        either side written in any form of its entry, in either language."""
+        keys = {self.name_key(field, str(value)) for value in wanted}
+        return any(self.name_key(field, value) in keys for value in field_values(meta, field))
 
     def canonical_meta(self, meta: Mapping[str, Any]) -> dict[str, Any]:
         """`meta` with its competitor, industry, product and customer values canonical."""

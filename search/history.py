@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -25,7 +25,7 @@ from kb.vocabulary import Kind
 from search.catalog import DocEntry, entries_of, parse_filters
 from search.embedder import Embedder
 from search.fusion import convex_combination, one_signal
-from search.keyword import KeywordIndex
+from search.keyword import KeywordIndex, SynonymGroup
 from search.tokenize import tokenize
 
 
@@ -75,19 +75,28 @@ def rank_past(
     alpha: float,
     session: Session,
     candidates: int,
+    groups: Sequence[SynonymGroup] = (),
 ) -> list[tuple[int, float]]:
-    """Fused (chunk id, score) over past chunks, scored like a normal search."""
+    """Fused (chunk id, score) over past chunks, scored like a normal search: the query's
+    translations (`groups`) count on the keyword side, and chunks in a language the model
+    cannot read are ranked by keyword alone."""
     keyword: list[tuple[int, float]] = []
     semantic: list[tuple[int, float]] = []
     if mode != "semantic":
-        keyword = past_keyword_index(past).search(tokenize(query), candidates)
+        keyword = past_keyword_index(past).search(tokenize(query), candidates, groups=groups)
     if query_vector is not None:
         semantic = _cosine_ranking(past, query_vector, embedder.model_id, session, candidates)
     if mode == "keyword" or query_vector is None:
         return one_signal(keyword)
     if mode == "semantic":
         return one_signal(semantic)
-    return convex_combination(keyword, semantic, alpha)
+    languages = embedder.languages
+    unreadable = frozenset(
+        p.chunk.id
+        for p in past
+        if p.chunk.id is not None and languages is not None and p.entry.language not in languages
+    )
+    return convex_combination(keyword, semantic, alpha, keyword_only=unreadable)
 
 
 PAST_INDEXES_KEPT = 8  # keyword indexes over past chunks, one per distinct set searched

@@ -29,7 +29,7 @@ from kb.db import snapshot as db_snapshot
 from kb.db import transaction
 from kb.embeddings import load_vectors
 from kb.errors import NotReady
-from kb.glossary import load_glossary
+from kb.glossary import Glossary, load_glossary
 from kb.models import Chunk, Document, keyword_text
 from kb.sections import assign_section_types
 from kb.vocabulary import Kind
@@ -192,7 +192,7 @@ class SearchIndexes:
                 stamp.seq,
                 stamp.token,
                 identity,
-                _catalog_from(chunk_doc, states),
+                _catalog_from(chunk_doc, states, load_glossary(session)),
                 keyword,
                 vector,
             )
@@ -410,9 +410,11 @@ def _touches_bids(base: Generation, states: dict[int, DocState]) -> bool:
     return False
 
 
-def _catalog_from(chunk_doc: dict[int, int], states: dict[int, DocState]) -> Catalog:
+def _catalog_from(
+    chunk_doc: dict[int, int], states: dict[int, DocState], glossary: Glossary
+) -> Catalog:
     """The catalog the index files were saved with: their chunks, with today's entries of
-    their documents (documents changed since are applied again after)."""
+    their documents (documents changed since are applied again after) and today's glossary."""
     doc_chunks: dict[int, list[int]] = {}
     for chunk_id, doc_id in chunk_doc.items():
         doc_chunks.setdefault(doc_id, []).append(chunk_id)
@@ -423,7 +425,7 @@ def _catalog_from(chunk_doc: dict[int, int], states: dict[int, DocState]) -> Cat
         for chunk_id, _, section in chunks
         if section and chunk_id in chunk_doc
     }
-    return Catalog(docs, dict(chunk_doc), doc_chunks, sections)
+    return Catalog(docs, dict(chunk_doc), doc_chunks, sections, glossary)
 
 
 def _chunk_rows(session: Session, chunk_ids: Sequence[int]) -> Iterator[Chunk]:

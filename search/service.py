@@ -212,6 +212,7 @@ class SearchService:
                 alpha=self.alpha,
                 session=session,
                 candidates=candidates,
+                groups=self._translation(query, mode, scores.generation).groups,
             )
         by_id = {p.chunk.id: p for p in past}
         chunks.update((chunk_id, by_id[chunk_id].chunk) for chunk_id, _ in ranking)

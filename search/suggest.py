@@ -179,7 +179,7 @@ def _candidates(
             reuse_count=used.reuse_count,
             won=used.won + (outcome == "won"),
             lost=used.lost + (outcome == "lost"),
-            context=context_match(query, document),
+            context=context_match(query, document.meta, generation.catalog.glossary),
         )
         found = Suggestion(
             chunk,

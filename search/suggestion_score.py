@@ -3,11 +3,11 @@ freshness, approval, reuse, bid outcomes, fit with the request's context)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from kb.models import Document
-from kb.vocabulary import has_value
+from kb.glossary import Glossary
 
 
 class Context(Protocol):
@@ -70,15 +70,16 @@ def suggestion_score(signals: Signals) -> float:
     return signals.similarity * weight * (1.0 + CONTEXT_BOOST * min(max(signals.context, 0.0), 1.0))
 
 
-def context_match(query: Context, document: Document) -> float:
-    """Share of the request's context (customer, industry, products, competitor) that the
-    candidate matches; 0 when the request gives none. (The section type is a filter.)"""
-    meta = document.meta
+def context_match(query: Context, meta: Mapping[str, Any], glossary: Glossary) -> float:
+    """Share of the request's context (customer, industry, products, competitor) that a
+    candidate's metadata matches, names compared by the glossary's canonical name (a request
+    for `energy` matches a document written `能源`); 0 when the request gives none. (The
+    section type is a filter.)"""
     wanted = {
         "customer": [query.customer] if query.customer else [],
         "industry": [query.industry] if query.industry else [],
         "products": query.products,
         "competitors": [query.competitor] if query.competitor else [],
     }
-    checks = [has_value(meta, name, values) for name, values in wanted.items() if values]
+    checks = [glossary.holds(meta, name, values) for name, values in wanted.items() if values]
     return sum(checks) / len(checks) if checks else 0.0

@@ -37,7 +37,7 @@ from kb.events import document_events
 from kb.glossary import load_glossary
 from kb.models import Document
 from kb.versions import diff_versions, get_version
-from kb.vocabulary import Kind, Language, Status, has_value
+from kb.vocabulary import Kind, Language, Status
 
 router = APIRouter(tags=["documents"])
 
@@ -72,19 +72,13 @@ def list_documents(
     if q:
         query = query.where(col(Document.title).contains(q, autoescape=True))
     glossary = load_glossary(session)
-    wanted = {
-        name: glossary.canonical(name, value)
-        for name, value in metadata_filters(meta_filters).items()
-    }
+    wanted = metadata_filters(meta_filters).items()
     grants = grants_of(session)
     found = [
         d
         for d in session.exec(query)
         if may_see(viewer, d, grants)
-        and all(
-            has_value(glossary.canonical_meta(d.meta), name, [value])
-            for name, value in wanted.items()
-        )
+        and all(glossary.holds(d.meta, name, [value]) for name, value in wanted)
     ]
     return DocumentsPublic(
         total=len(found),

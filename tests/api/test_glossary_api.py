@@ -15,6 +15,7 @@ GLOSSARY = """# Glossary
 | Huawei Cloud | competitor | 华为云; 华为 | Huawei | HWC | |
 | Energy | industry | 能源; 电力 | energy; power | utilities | |
 | 等保 | regulation | 等保; 等级保护 | MLPS; Classified Protection | GB/T 22239 | |
+| 容量规划 | term | 容量规划; 容量估算 | sizing; capacity planning | sizing guide | |
 """
 
 
@@ -95,3 +96,24 @@ def test_a_search_lists_the_translations_it_used_and_a_setting_turns_them_off(
             assert "Plant SOC" in titles
         else:
             assert body["expansions"] == [] and "Plant SOC" not in titles
+
+
+def test_a_search_of_past_versions_is_translated_too(
+    make_client: Callable[..., TestClient],
+) -> None:
+    for translate in (True, False):
+        client = make_client(query_translation=translate)
+        people = add_people(context_of(client))
+        _sample(client, people)
+        manager, reader = people["wang.min"], people["zhao.lei"]
+        guide = create(
+            client, manager, title="GuardEye guide", text="Sizing GuardEye for peak EPS."
+        )
+        body = {"text": "GuardEye ships as a virtual appliance.", "base_version": 1}
+        response = client.put(f"/documents/{guide['source_id']}", json=body, headers=manager)
+        assert response.status_code == 200
+        for mode in ("hybrid", "keyword"):
+            query = {"query": "容量规划", "history": True, "mode": mode}
+            body = client.post("/search", json=query, headers=reader).json()
+            found = [(hit["title"], hit["version"]) for hit in body["results"]]
+            assert found == ([("GuardEye guide", 1)] if translate else []), (mode, found)

@@ -7,7 +7,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from search.suggest import Signals, suggestion_score
+from kb.glossary import Glossary, parse_glossary
+from search.suggest import Signals, SuggestionQuery, suggestion_score
+from search.suggestion_score import context_match
 from tests.api.conftest import Headers, create
 
 SECTION = (
@@ -42,6 +44,24 @@ def test_context_match_boosts() -> None:
     assert suggestion_score(Signals(0.7, 50, context=0.5)) < suggestion_score(
         Signals(0.7, 50, context=1.0)
     )
+
+
+def test_context_matches_names_in_either_language() -> None:
+    glossary = Glossary(
+        parse_glossary(
+            "| name | type | zh | en |\n|---|---|---|---|\n"
+            "| Energy | industry | 能源; 电力 | energy; power |\n"
+            "| Huawei Cloud | competitor | 华为云 | Huawei |\n",
+            "g.md",
+        )
+    )
+    meta = {"industry": "能源", "competitors": ["华为云"], "products": ["GuardEye"]}
+    request = SuggestionQuery("SOC", industry="power", competitor="Huawei")
+    assert context_match(request, meta, glossary) == 1.0
+    assert context_match(request, meta, Glossary()) == 0.0  # without the glossary: raw names
+    partly = SuggestionQuery("SOC", industry="energy", products=["guardeye"], customer="江南银行")
+    assert context_match(partly, meta, glossary) == 2 / 3  # no customer in the meta
+    assert context_match(SuggestionQuery("SOC"), meta, glossary) == 0.0
 
 
 # -- over HTTP --------------------------------------------------------------------------------

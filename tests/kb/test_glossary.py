@@ -116,3 +116,15 @@ def test_reuse_analytics_group_values_by_their_canonical_name(engine: Engine) ->
         rows = reuse_by_field(session, "competitors")
         assert [(r.value, r.stats.reuse_count) for r in rows] == [("Huawei Cloud", 2)]
         assert [r.value for r in reuse_by_field(session, "industry")] == ["Energy"]
+
+
+def test_names_of_one_thing_share_one_key_in_either_language() -> None:
+    glossary = Glossary(parse_glossary(TABLE, "g.md"))
+    keys = {glossary.name_key("competitor", name) for name in ("华为云", "HWC", "huawei-cloud")}
+    assert keys == {glossary.name_key("competitors", "Huawei")} and len(keys) == 1
+    assert glossary.name_key("competitor", "Tencent Cloud") == "tencentcloud"  # as written
+    meta = {"competitor": "华为", "industry": "电力"}
+    assert glossary.holds(meta, "competitors", ["Huawei Cloud"])  # through the alias field
+    assert glossary.holds(meta, "industry", ["utilities", "金融"])
+    assert not glossary.holds(meta, "industry", ["金融"])
+    assert not glossary.holds(meta, "customer", ["华为"])  # a field the meta does not give
