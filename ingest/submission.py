@@ -24,6 +24,7 @@ from ingest.parsed import ParsedDocument
 from ingest.preparation import PreparedDocument, prepare
 from ingest.readers import read_document
 from kb.access import Viewer, may_change_status, may_own
+from kb.edits import hold_edit, holds_edits
 from kb.errors import (
     DocumentFormatError,
     Forbidden,
@@ -32,7 +33,7 @@ from kb.errors import (
     PayloadTooLarge,
     VersionConflict,
 )
-from kb.models import Document, DocumentVersion
+from kb.models import Document, DocumentVersion, PendingEdit
 from kb.people import find_person
 from kb.store import SaveResult, find_by_source_id, save_draft, set_status
 from kb.versions import get_version
@@ -165,6 +166,35 @@ def revise(
         set_status(session, document, prepared.draft.status, actor=author)
         return SaveResult(document, result.version, "updated")
     return result
+
+
+def revise_or_hold(
+    session: Session,
+    budget: ChunkBudget,
+    document: Document,
+    submission: Submission,
+    *,
+    base_version: int,
+    author: str,
+) -> SaveResult | PendingEdit:
+    """A person's change to `document`, as its owner's team wants it: a new version (revise),
+    or, for an approved Q&A of a team whose owners approve edits by others
+    (kb.edits.holds_edits), validated and kept as a pending edit while the current version
+    stays. Every way a person edits a document (PUT, the web edit page) comes here."""
+    if not holds_edits(session, document, author):
+        return revise(
+            session, budget, document, submission, base_version=base_version, author=author
+        )
+    prepare_revision(session, budget, document, submission, base_version=base_version)
+    return hold_edit(
+        session,
+        document,
+        base_version=base_version,
+        fields=submission.fields,
+        text=submission.text,
+        change_note=submission.change_note,
+        author=author,
+    )
 
 
 def _revised_fields(

@@ -26,17 +26,15 @@ from api.schemas.documents import (
 from api.writes import make_searchable, saved, with_near_duplicates
 from ingest.submission import (
     Submission,
-    prepare_revision,
     read_upload,
-    revise,
+    revise_or_hold,
     store_upload,
     submit_new,
 )
 from kb.access import check_changes, viewer_of, visible_document
 from kb.db import transaction
-from kb.edits import hold_edit, holds_edits
 from kb.errors import InvalidInput, NotFound
-from kb.models import Document, Person
+from kb.models import Document, PendingEdit, Person
 from kb.store import set_status as store_set_status
 from kb.vocabulary import Confidentiality, Kind
 
@@ -175,9 +173,7 @@ def update_document(
     with transaction(context.engine) as session:
         document = visible_document(session, ref, viewer_of(person))
         check_changes(session, viewer_of(person), document, submission.fields)
-        if holds_edits(session, document, person.name):
-            return held(session, context, document, submission, body.base_version, person)
-        result = revise(
+        result = revise_or_hold(
             session,
             context.ingester.budget,
             document,
@@ -185,33 +181,16 @@ def update_document(
             base_version=body.base_version,
             author=person.name,
         )
+    if isinstance(result, PendingEdit):
+        return held(document, result)
     revised = saved(result)
     revised.seq = make_searchable(context, session, [result.document.id])
     return revised
 
 
-def held(
-    session: Session,
-    context: ContextDep,
-    document: Document,
-    submission: Submission,
-    base_version: int,
-    person: Person,
-) -> DocumentSaved:
+def held(document: Document, pending: PendingEdit) -> DocumentSaved:
     """A change to an approved Q&A that its owner's team wants the owner to accept first:
-    validated, kept as a pending edit; the current version stays."""
-    prepare_revision(
-        session, context.ingester.budget, document, submission, base_version=base_version
-    )
-    pending = hold_edit(
-        session,
-        document,
-        base_version=base_version,
-        fields=submission.fields,
-        text=submission.text,
-        change_note=submission.change_note,
-        author=person.name,
-    )
+    kept as a pending edit; the current version stays."""
     assert document.id is not None
     return DocumentSaved(
         id=document.id,

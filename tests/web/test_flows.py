@@ -231,3 +231,29 @@ def test_a_reader_never_sees_a_confidential_title(page: Any, site: Site) -> None
     assert "华为云 报价策略观察" in seen[1]  # the searches themselves worked
     page.goto(f"{site.url}/doc/{secret['id']}")
     assert page.locator("#error-message").is_visible()
+
+
+def test_a_web_edit_of_an_approved_qa_waits_for_its_owner(page: Any, site: Site) -> None:
+    """The web edit page asks what PUT asks: in a team whose owners approve edits by others,
+    another person's change to an approved Q&A waits as a pending edit."""
+    qa = {"kind": "qa", "title": "驻场响应", "question": "到场时间？", "text": "4 小时到场。"}
+    with site.api("wang.min") as api:
+        doc = api.post("/documents", json={**qa, "owner": "zhang.wei"}).json()
+        policy = {"owner_approves_qa_edits": True}
+        assert api.put("/teams/华南售前/policy", json=policy).status_code == 200
+    with site.api("zhang.wei") as api:
+        assert api.post(f"/documents/{doc['id']}/review", json={}).status_code == 200
+    sign_in(page, site, "li.na", f"/doc/{doc['id']}/edit")
+    page.fill("#f-text", "2 小时到场。")
+    page.click("#save")
+    page.wait_for_selector("#doc-title")
+    assert "4 小时到场" in page.locator("#doc-body").inner_text()  # the current one stays
+    with site.api("zhang.wei") as api:
+        current = api.get(f"/documents/{doc['id']}").json()
+        [pending] = api.get(f"/documents/{doc['id']}/pending").json()["items"]
+    assert (current["version"], current["approved"]) == (1, True)
+    assert (pending["author"], pending["status"], pending["text"]) == (
+        "li.na",
+        "pending",
+        "2 小时到场。",
+    )

@@ -22,11 +22,12 @@ from api.web.forms import (
 from api.web.pages import page_router, redirect, render
 from api.web.session import FormValues, PageContributor
 from api.writes import make_searchable, similar_before_saving
-from ingest.submission import Submission, prepare_submission, revise, submit_new
+from ingest.submission import Submission, prepare_submission, revise_or_hold, submit_new
 from kb.access import check_changes, viewer_of, visible_document
 from kb.db import transaction
 from kb.documents import ROW_FIELDS
 from kb.errors import InvalidInput, KBError, VersionConflict
+from kb.models import PendingEdit
 from kb.store import SaveResult
 from kb.versions import get_version
 from kb.vocabulary import Kind
@@ -187,14 +188,15 @@ def edit_submit(
     except KBError as exc:
         page = _edit_page(document, values, place_message(exc.message, NAMES), None, [])
         return render(request, "edit.html", status=exc.status, **page)
-    make_searchable(context, session, [result.document.id])
-    return redirect(f"/doc/{result.document.id}")
+    if isinstance(result, SaveResult):  # else a pending edit: the current version stays
+        make_searchable(context, session, [result.document.id])
+    return redirect(f"/doc/{document_id}")
 
 
 def _save_revision(
     context: ContextDep, document_id: int, person: Any, update: DocumentUpdate
-) -> SaveResult:
-    """A new version from the person's edit, checked as PUT /documents/{id} checks it."""
+) -> SaveResult | PendingEdit:
+    """A new version (or a pending edit) from the person's edit, as PUT /documents/{id}."""
     submission = Submission(
         fields=update.model_dump(
             exclude_unset=True, exclude={"text", "change_note", "base_version"}
@@ -205,7 +207,7 @@ def _save_revision(
     with transaction(context.engine) as session:
         document = visible_document(session, document_id, viewer_of(person))
         check_changes(session, viewer_of(person), document, submission.fields)
-        return revise(
+        return revise_or_hold(
             session,
             context.ingester.budget,
             document,
