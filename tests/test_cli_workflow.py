@@ -187,7 +187,7 @@ def test_verifier_defaults_from_the_command_line_match_the_api(
     run(kb, "verifiers", "set-default", "qa", "boss", "li.na", "--team", "east")
     shown = json.loads(run(kb, "verifiers", "show", "note-1", "--json")[1])
     listed = json.loads(run(kb, "verifiers", "defaults", "--json")[1])
-    with serve(ctx) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with serve(ctx) as base, httpx.Client(base_url=base, timeout=120) as http:
         headers = {"Authorization": f"Bearer {token}"}
         assert listed == http.get("/verifier-defaults", headers=headers).json()
         assert shown == http.get("/documents/note-1/verifiers", headers=headers).json()

@@ -74,7 +74,7 @@ def test_win_loss_and_competitor_pages_group_names_in_either_language(
     sample: LiveServer,
 ) -> None:
     reader = sample.people["zhao.lei"]
-    with httpx.Client(base_url=sample.base, timeout=30) as http:
+    with httpx.Client(base_url=sample.base, timeout=120) as http:
         competitors = rows(http, reader, "competitor")
         industries = rows(http, reader, "industry")
         products = rows(http, reader, "product")
@@ -109,9 +109,11 @@ def live(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[
     context.engine.dispose()
 
 
-def test_a_deleted_near_duplicate_is_counted_apart(live: LiveServer) -> None:
-    manager, author = live.people["wang.min"], live.people["li.na"]
-    with httpx.Client(base_url=live.base, timeout=30) as http:
+def test_deleted_near_duplicates_and_reverted_changes_are_counted_apart(
+    live: LiveServer,
+) -> None:
+    manager, author, other = (live.people[n] for n in ("wang.min", "li.na", "zhang.wei"))
+    with httpx.Client(base_url=live.base, timeout=120) as http:
         made = []
         for title in ("SLA 答复", "SLA 答复（副本）", "写错的答复"):
             body = {"title": title, "kind": "qa", "question": "SLA?", "text": f"{title}。"}
@@ -127,12 +129,14 @@ def test_a_deleted_near_duplicate_is_counted_apart(live: LiveServer) -> None:
         gone = http.delete(f"/documents/{twin}?duplicate_of={kept}", headers=manager)
         assert gone.status_code == 200 and gone.json()["status"] == "deleted"
         assert http.delete(f"/documents/{wrong}", headers=manager).json()["changed"]
+        for number, text in ((1, "SLA 答复，改错了。"), (2, "SLA 答复。")):  # undone by li.na
+            change = {"base_version": number, "text": text}
+            who = other if number == 1 else author
+            assert http.put(f"/documents/{kept}", json=change, headers=who).status_code == 200
         events = http.get(f"/documents/{twin}/versions", headers=manager).json()["events"]
-        [row] = http.get("/contributions", headers=manager).json()["rows"]
+        found = http.get("/contributions", headers=manager).json()["rows"]
+    li, zhang = ({r["person"]: r for r in found}[n] for n in ("li.na", "zhang.wei"))
     assert [e["detail"].get("duplicate_of") for e in events if e["action"] == "delete"] == [kept]
-    assert row["person"] == "li.na"
-    assert (row["documents_created"], row["documents_deleted"], row["duplicates_deleted"]) == (
-        1,
-        1,
-        1,
-    )
+    assert (li["documents_created"], li["documents_deleted"], li["duplicates_deleted"]) == (1, 1, 1)
+    assert (li["versions_written"], li["versions_reverted"]) == (4, 0)
+    assert (zhang["versions_written"], zhang["versions_reverted"]) == (0, 1)

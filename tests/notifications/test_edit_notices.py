@@ -42,7 +42,7 @@ def test_the_owner_is_told_of_edits_by_others_through_every_path(
         assert report.failed == [] and report.document_ids
 
     hook = {"webhooks": [{"format": "json", "url": f"{receiver.url}/li.na"}]}
-    with httpx.Client(base_url=live.base, timeout=30) as http:
+    with httpx.Client(base_url=live.base, timeout=120) as http:
         owner, other = live.people["li.na"], live.people["zhang.wei"]
         assert http.put("/notifications/preferences", json=hook, headers=owner).status_code == 200
         ingest("kb-import", "sla", "7x24 小时响应。")

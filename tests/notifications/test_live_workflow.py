@@ -34,7 +34,7 @@ def test_review_edit_restore_and_people_tell_the_right_people(
     live: LiveServer, mailbox: Mailbox, receiver: Receiver
 ) -> None:
     manager, owner, verifier = (live.people[n] for n in ("wang.min", "li.na", "zhang.wei"))
-    with httpx.Client(base_url=live.base, timeout=30) as http:
+    with httpx.Client(base_url=live.base, timeout=120) as http:
         hook = {"webhooks": [{"format": "dingtalk", "url": f"{receiver.url}/dingtalk"}]}
         ok(http.put("/notifications/preferences", json=hook, headers=owner))
         mail = {"email": "zhang.wei@example.com"}
