@@ -39,8 +39,10 @@ def shown_name(name: str, group_by: str, glossary: Glossary) -> str:
 
 
 def group_key(name: str, group_by: str, glossary: Glossary) -> str:
-    """The key names are grouped by: their canonical name, compared as glossary forms are."""
-    return form_key(shown_name(name, group_by, glossary))
+    """The key names are grouped by: the glossary's key of their canonical name (names of one
+    thing in either language share it), or the name's form key when the glossary names no
+    values of the group (quarters, owners, reasons)."""
+    return glossary.name_key(group_by, name) if group_by in NAMED_GROUPS else form_key(name)
 
 
 @dataclass
@@ -125,8 +127,9 @@ def win_loss(
         if industry and not _same(industry, bid.industry, "industry", glossary):
             continue
         for name in bid.values(group_by):
-            shown = shown_name(name, group_by, glossary)
-            tallies[form_key(shown)].add(name, shown, bid)
+            tallies[group_key(name, group_by, glossary)].add(
+                name, shown_name(name, group_by, glossary), bid
+            )
     rows = [tally.as_dict(group_by) for tally in tallies.values()]
     rows.sort(key=lambda r: (-r["bids"], str(r[group_by])))
     return rows
