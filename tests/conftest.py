@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -81,6 +81,18 @@ def context(sqlite_settings: Settings, embedder: SentenceTransformerEmbedder) ->
     ctx = make_context(sqlite_settings, embedder)
     yield ctx
     ctx.engine.dispose()
+
+
+@pytest.fixture
+def live(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[Any]:
+    """A real uvicorn server on a free loopback port, on SQLite and on PostgreSQL, with the
+    PEOPLE cast (a `tests.api.servers.LiveServer`)."""
+    from tests.api.servers import live_server_over
+
+    context = make_context(settings, embedder)
+    with live_server_over(context) as server:
+        yield server
+    context.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -109,18 +109,6 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
 
 
 @pytest.fixture
-def live(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[Any]:
-    """A real uvicorn server on a free loopback port, on SQLite and on PostgreSQL, with the
-    PEOPLE cast (a `tests.api.servers.LiveServer`)."""
-    from tests.api.servers import live_server_over
-
-    context = make_context(settings, embedder)
-    with live_server_over(context) as server:
-        yield server
-    context.engine.dispose()
-
-
-@pytest.fixture
 def db_client(
     settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> Iterator[tuple[TestClient, dict[str, Headers]]]:

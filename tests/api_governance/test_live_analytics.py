@@ -101,14 +101,6 @@ def test_win_loss_and_competitor_pages_group_names_in_either_language(
     assert pages[0].json() == pages[1].json()
 
 
-@pytest.fixture
-def live(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[LiveServer]:
-    context = make_context(settings, embedder)
-    with live_server_over(context) as server:
-        yield server
-    context.engine.dispose()
-
-
 def test_deleted_near_duplicates_and_reverted_changes_are_counted_apart(
     live: LiveServer,
 ) -> None:

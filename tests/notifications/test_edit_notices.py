@@ -1,34 +1,21 @@
 """The owner hears of another person's edit whatever path wrote it (a PUT, `kb ingest` of a
-changed file), over a real server and a real webhook receiver; the set-up's imports, the
-owner's own edits and an edit the owner accepted tell nobody."""
+changed file), over a real server and a real webhook receiver; the set-up's imports and the
+owner's own edits tell nobody (an edit the owner accepted: test_edits_by_others)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from kb.config import Settings
 from kb.dispatch import dispatch
-from search.embedder import SentenceTransformerEmbedder
-from tests.api.servers import LiveServer, live_server_over
-from tests.conftest import make_context
+from tests.api.servers import LiveServer
 from tests.notifications.conftest import Receiver
 
 NOTE = (
     "---\nid: qa-sla\nkind: qa\nowner: li.na\nquestion: 故障响应时间？\ntags: [{tags}]\n---\n"
     "{answer}\n"
 )
-
-
-@pytest.fixture
-def live(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[LiveServer]:
-    context = make_context(settings, embedder)
-    with live_server_over(context) as server:
-        yield server
-    context.engine.dispose()
 
 
 def test_the_owner_is_told_of_edits_by_others_through_every_path(
