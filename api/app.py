@@ -13,6 +13,7 @@ from api.context import Context
 from api.deps import only_known_query_parameters
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.limits import BodySizeLimit
+from api.request_log import RequestObserver
 from api.routes import (
     analytics,
     document_writes,
@@ -22,6 +23,7 @@ from api.routes import (
     glossary,
     governance,
     health,
+    metrics,
     notifications,
     reuse,
     reviews,
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     install_error_handlers(app)
     routers = (
         health,
+        metrics,
         search,
         reviews,
         edits,
@@ -85,4 +88,5 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     for module in routers:
         app.include_router(module.router)
     install_web(app, context)
+    app.add_middleware(RequestObserver, metrics=context.metrics)  # outermost: times it all
     return app

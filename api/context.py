@@ -10,13 +10,17 @@ from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from api.metrics import Metrics, ReplicaState
 from ingest.chunking import ChunkBudget
 from ingest.pipeline import Ingester, IngestReport
+from kb.changes import log_head
 from kb.config import Settings
 from kb.db import make_engine, make_read_engine
 from kb.views import ViewLog
 from search.embedder import SentenceTransformerEmbedder
+from search.embedding_pass import queue_depth
 from search.follower import Follower
 from search.indexer import SearchIndexes, SyncReport
 from search.service import SearchService
@@ -92,6 +96,33 @@ class Context:
             alpha=self.settings.hybrid_alpha,
             default_top_k=self.settings.top_k,
             translate=self.settings.query_translation,
+            observe=self.metrics.observe_search,
+        )
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        return Metrics(self.replica_state)
+
+    def replica_state(self) -> ReplicaState:
+        """This replica's search state and the database's log head and embedding queue
+        (those two None when the database cannot be read now)."""
+        generation = self.indexes.current
+        head = depth = None
+        try:
+            with Session(self.engine) as session:
+                head = log_head(session)[0]
+                depth = queue_depth(session, self.embedder.model_id)
+        except Exception:  # noqa: BLE001 - a scrape reports what it can
+            logger.warning("reading the log head for /metrics failed", exc_info=True)
+        applied = generation.seq if generation is not None else None
+        return ReplicaState(
+            ready=generation is not None,
+            applied_seq=applied,
+            lag=head - applied if head is not None and applied is not None else None,
+            queue_depth=depth,
+            embedding_failures=None,
+            index_chunks=generation.keyword_count if generation is not None else 0,
+            index_vectors=generation.vector_count if generation is not None else 0,
         )
 
     def ingest(

@@ -43,7 +43,7 @@ def get_read_session(context: ContextDep) -> Iterator[Session]:
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
-def _bearer(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -54,8 +54,9 @@ def current_person(request: Request, context: ContextDep) -> Person:
     request holds a database connection only while it uses one, so a burst of requests
     cannot drain the pool."""
     with Session(context.engine, expire_on_commit=False) as session:
-        person = authenticate(session, _bearer(request))
+        person = authenticate(session, bearer_token(request))
         session.expunge(person)
+    request.state.person = person  # named in the request's log line
     return person
 
 

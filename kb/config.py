@@ -115,6 +115,16 @@ class Settings(BaseSettings):
     snapshot_interval: float = Field(
         30.0, ge=0, description="seconds between saves of the index files by `kb serve`"
     )
+    metrics_token: str | None = Field(
+        None,
+        description="bearer token that lets a scraper on another host read /metrics (unset: "
+        "/metrics answers only on the loopback interface)",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="log lines of `kb serve` and `kb worker` on stderr: plain text or one JSON "
+        "object per line",
+    )
     host: str = Field("127.0.0.1", description="address `kb serve` binds")
     port: int = Field(8000, description="port `kb serve` listens on")
     session_secret: str | None = Field(

@@ -8,11 +8,12 @@ marks their documents changed, so every replica adds the vectors when it follows
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import and_, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from tqdm import tqdm
@@ -24,6 +25,26 @@ from kb.models import Chunk, Document, DocumentVersion, Embedding, embedding_tex
 from search.embedder import Embedder
 
 ENCODE_BATCH = 256
+
+
+class EmbeddedTally:
+    """How many texts this process has embedded for storage (never queries): /metrics reports
+    it, so a replica that must not embed can be seen not to."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def add(self, count: int) -> None:
+        with self._lock:
+            self._count += count
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+
+EMBEDDED = EmbeddedTally()
 
 
 @dataclass
@@ -64,6 +85,7 @@ def embed_pending(
     for start in range(0, len(order), ENCODE_BATCH):
         batch = order[start : start + ENCODE_BATCH]
         vectors = embedder.encode([missing[h][0] for h in batch])
+        EMBEDDED.add(len(batch))
         with transaction(engine) as session:
             store_vectors(session, embedder.model_id, batch, vectors)
             for document_id in {d for h in batch for d in missing[h][1]}:
@@ -93,7 +115,14 @@ def embed_claimed(engine: Engine, embedder: Embedder, batch: int = ENCODE_BATCH)
             note_change(session, document_id)
         hashes = list(texts)
         store_vectors(session, model, hashes, embedder.encode([texts[h] for h in hashes]))
+        EMBEDDED.add(len(hashes))
     return len(rows)
+
+
+def queue_depth(session: Session, model: str) -> int:
+    """Current chunks waiting for a vector under `model` (the embedding queue's length)."""
+    waiting = _missing_query(model).subquery()
+    return int(session.exec(select(func.count()).select_from(waiting)).one())
 
 
 def _missing_query(model: str) -> Any:

@@ -146,9 +146,11 @@ class SearchIndexes:
         """Apply what was committed since the current generation (load one first)."""
         with self._build_lock:
             current = self._current
+            started = time.perf_counter()
             new = self._load() if current is None else self._advance(current)
             if new is not current:
                 self._publish(new)
+                _log_applied(current, new, time.perf_counter() - started)
             return new
 
     def _publish(self, generation: Generation) -> None:
@@ -164,7 +166,11 @@ class SearchIndexes:
                 return current
             reason = _restored(session, current, seq, identity)
             if reason is not None:
-                logger.warning("rebuilding the search indexes: %s", reason)
+                logger.warning(
+                    "rebuilding the search indexes: %s",
+                    reason,
+                    extra={"event": "follower.rebuild", "reason": reason},
+                )
                 self.rebuilt_because = reason
                 return self._build(_empty(self, identity), session, None)
             changed = changed_since(session, current.seq, seq)
@@ -323,10 +329,17 @@ class SearchIndexes:
             newer = on_disk is not None and on_disk.seq > stamp.seq
             if newer and snapshot.mismatch(on_disk, session, stamp.model, stamp.tokenizer) is None:
                 return False  # a `kb reindex` or another process saved a newer state
+            started = time.perf_counter()
             snapshot.save(
                 self.folder, stamp, current.keyword, current.vector, current.catalog.chunk_doc
             )
         self._saved_at = time.monotonic()
+        seconds = round(time.perf_counter() - started, 3)
+        logger.info(
+            "saved the index files at seq %d",
+            stamp.seq,
+            extra={"event": "snapshot.saved", "seq": stamp.seq, "seconds": seconds},
+        )
         return True
 
     # -- checking ------------------------------------------------------------------------
@@ -367,6 +380,20 @@ class SearchIndexes:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _log_applied(before: Generation | None, after: Generation, seconds: float) -> None:
+    logger.info(
+        "applied the change log up to seq %d",
+        after.seq,
+        extra={
+            "event": "follower.loaded" if before is None else "follower.applied",
+            "seq": after.seq,
+            "from_seq": before.seq if before is not None else None,
+            "chunks": after.keyword_count,
+            "seconds": round(seconds, 3),
+        },
+    )
 
 
 def _empty(indexes: SearchIndexes, identity: str) -> Generation:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -87,8 +88,10 @@ class SearchService:
         alpha: float,
         default_top_k: int = 10,
         translate: bool = True,
+        observe: Callable[[str, float], None] | None = None,
     ) -> None:
         self.indexes = indexes
+        self.observe = observe  # called with (mode, seconds) after each search
         self.alpha = alpha
         self.default_top_k = default_top_k
         self.translate = translate
@@ -124,6 +127,7 @@ class SearchService:
         documents, unless `history` asks for past versions and archived documents too (each
         version then counts as its own result). `min_seq`: first wait (bounded) until this
         replica has applied that change of the log (a write's `seq`: read your writes)."""
+        started = time.perf_counter()
         ranking = self.rank(
             query,
             top_k=top_k,
@@ -133,7 +137,10 @@ class SearchService:
             history=history,
             min_seq=min_seq,
         )
-        return self.hits(ranking, ranking.results)
+        hits = self.hits(ranking, ranking.results)
+        if self.observe is not None:
+            self.observe(mode, time.perf_counter() - started)
+        return hits
 
     def rank(
         self,

@@ -9,6 +9,7 @@ import typer
 
 from api.commands.context import context
 from api.commands.root import app
+from api.logs import configure_logging
 from kb.dispatch import run_periodically
 
 
@@ -24,6 +25,7 @@ def serve(
     from api.app import create_app
 
     ctx = context()
+    configure_logging(ctx.settings.log_format)
     ctx.indexes.catch_up()  # load the indexes (files or rebuild) and replay the log first
     ctx.indexes.save()
     stop = threading.Event()
@@ -38,6 +40,7 @@ def serve(
         create_app(context=ctx),
         host=host or ctx.settings.host,
         port=port or ctx.settings.port,
-        log_level="info",
+        log_config=None,  # uvicorn's lines go through configure_logging's handler
+        access_log=False,  # api/request_log.py logs each request (with its route and user)
     )
     stop.set()
