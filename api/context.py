@@ -18,6 +18,7 @@ from ingest.pipeline import Ingester, IngestReport
 from kb.changes import log_head
 from kb.config import Settings
 from kb.db import make_engine, make_read_engine
+from kb.embedding_queue import failure_count
 from kb.views import ViewLog
 from search.embedder import SentenceTransformerEmbedder
 from search.embedding_pass import queue_depth
@@ -107,11 +108,12 @@ class Context:
         """This replica's search state and the database's log head and embedding queue
         (those two None when the database cannot be read now)."""
         generation = self.indexes.current
-        head = depth = None
+        head = depth = failures = None
         try:
             with Session(self.engine) as session:
                 head = log_head(session)[0]
                 depth = queue_depth(session, self.embedder.model_id)
+                failures = failure_count(session, self.embedder.model_id)
         except Exception:  # noqa: BLE001 - a scrape reports what it can
             logger.warning("reading the log head for /metrics failed", exc_info=True)
         applied = generation.seq if generation is not None else None
@@ -120,7 +122,7 @@ class Context:
             applied_seq=applied,
             lag=head - applied if head is not None and applied is not None else None,
             queue_depth=depth,
-            embedding_failures=None,
+            embedding_failures=failures,
             index_chunks=generation.keyword_count if generation is not None else 0,
             index_vectors=generation.vector_count if generation is not None else 0,
         )

@@ -112,6 +112,12 @@ class Settings(BaseSettings):
         description="writes leave embedding to `kb worker` processes (PostgreSQL) instead of "
         "embedding their chunks themselves",
     )
+    embedding_retry_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="wait before a `kb worker` tries a text that failed to embed again; "
+        "doubles on each further failure, up to an hour (a text is never given up)",
+    )
     snapshot_interval: float = Field(
         30.0, ge=0, description="seconds between saves of the index files by `kb serve`"
     )

@@ -58,7 +58,7 @@ def missing_vectors(
 ) -> dict[str, tuple[str, set[int]]]:
     """Texts of current chunks without a stored vector under `model`:
     content hash -> (embedding text, documents holding it)."""
-    query = _missing_query(model)
+    query = missing_query(model)
     if document_ids is not None:
         query = query.where(col(Chunk.document_id).in_(list(document_ids)))
     missing: dict[str, tuple[str, set[int]]] = {}
@@ -97,35 +97,13 @@ def embed_pending(
     return report
 
 
-def embed_claimed(engine: Engine, embedder: Embedder, batch: int = ENCODE_BATCH) -> int:
-    """One step of a `kb worker`: take up to `batch` current chunks without a stored vector
-    that no other worker holds (their rows stay locked until this transaction ends: FOR UPDATE
-    SKIP LOCKED on PostgreSQL), embed their texts, store the vectors (a vector stored first by
-    anyone else is kept) and mark their documents changed. Returns how many chunks it took
-    (0: nothing is left to embed)."""
-    model = embedder.model_id
-    with transaction(engine) as session:
-        query = _missing_query(model).order_by(col(Chunk.id)).limit(batch)
-        rows = session.exec(query.with_for_update(skip_locked=True, of=Chunk)).all()
-        if not rows:
-            return 0
-        texts: dict[str, str] = {}
-        for content_hash, context, text, document_id in rows:
-            texts.setdefault(content_hash, embedding_text(context, text))
-            note_change(session, document_id)
-        hashes = list(texts)
-        store_vectors(session, model, hashes, embedder.encode([texts[h] for h in hashes]))
-        EMBEDDED.add(len(hashes))
-    return len(rows)
-
-
 def queue_depth(session: Session, model: str) -> int:
     """Current chunks waiting for a vector under `model` (the embedding queue's length)."""
-    waiting = _missing_query(model).subquery()
+    waiting = missing_query(model).subquery()
     return int(session.exec(select(func.count()).select_from(waiting)).one())
 
 
-def _missing_query(model: str) -> Any:
+def missing_query(model: str) -> Any:
     """(hash, context, text, document) of current chunks with no vector under `model`."""
     return (
         select(Chunk.content_hash, Chunk.context, Chunk.text, Chunk.document_id)

@@ -24,9 +24,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from kb.changes import ALL_DOCUMENTS, EVERYTHING, changed_since, log_head, note_change, token_at
+from kb.clock import as_utc
 from kb.config import Settings
 from kb.db import snapshot as db_snapshot
 from kb.db import transaction
+from kb.embedding_queue import EmbeddingAttempt, failed_attempts
 from kb.embeddings import load_vectors
 from kb.errors import NotReady
 from kb.glossary import Glossary, load_glossary
@@ -68,6 +70,8 @@ class CheckReport:
     missing_in_keyword: list[int] = field(default_factory=list)
     extra_in_keyword: list[int] = field(default_factory=list)
     missing_embeddings: int = 0
+    # texts a `kb worker` failed to embed: {content_hash, attempts, last_error, next_attempt_at}
+    failed_embeddings: list[dict[str, object]] = field(default_factory=list)
     index_files: str = "ok"  # or why the index files on disk cannot be used
 
     @property
@@ -355,6 +359,7 @@ class SearchIndexes:
             states = load_states(session, None)
             wanted = {c: h for _, chunks in states.values() for c, h, _ in chunks}
             known = load_vectors(session, self.embedder.model_id, wanted.values())
+            failed = [_failure(a) for a in failed_attempts(session, self.embedder.model_id)]
         wanted_ids = set(wanted)
         in_vector = set(generation.vector.ids().tolist())
         in_keyword = set(generation.keyword.ids().tolist())
@@ -367,6 +372,7 @@ class SearchIndexes:
             missing_in_keyword=sorted(wanted_ids - in_keyword),
             extra_in_keyword=sorted(in_keyword - wanted_ids),
             missing_embeddings=len(set(wanted.values()) - set(known)),
+            failed_embeddings=failed,
             index_files=reason or "ok",
         )
 
@@ -380,6 +386,15 @@ class SearchIndexes:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _failure(attempt: EmbeddingAttempt) -> dict[str, object]:
+    return {
+        "content_hash": attempt.content_hash,
+        "attempts": attempt.attempts,
+        "last_error": attempt.last_error,
+        "next_attempt_at": as_utc(attempt.next_attempt_at).isoformat(),
+    }
 
 
 def _log_applied(before: Generation | None, after: Generation, seconds: float) -> None:

@@ -115,6 +115,12 @@ def check(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
             typer.echo(f"  index files cannot be used: {report.index_files}")
         if report.missing_embeddings:
             typer.echo(f"  chunks without a stored embedding: {report.missing_embeddings}")
+        for failure in report.failed_embeddings:
+            typer.echo(
+                f"  failed to embed {str(failure['content_hash'])[:12]} "
+                f"({failure['attempts']} attempts, next {failure['next_attempt_at']}): "
+                f"{failure['last_error']}"
+            )
         typer.echo("ok" if report.ok else "differences found: run `kb reindex`")
     if not report.ok:
         raise typer.Exit(code=1)

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from api.deps import ContextDep
 from kb import __version__
 from kb.changes import log_head
+from kb.embedding_queue import failure_count
 
 router = APIRouter(tags=["health"])
 
@@ -26,7 +27,7 @@ def health(context: ContextDep) -> dict[str, Any]:
         database = f"unreachable: {exc.__class__.__name__}"
     indexes = context.indexes
     generation = indexes.current
-    head = _log_head(context) if database == "ok" else None
+    head, failures = _log_head(context) if database == "ok" else (None, None)
     follower = context.follower.last_error if indexes.following else None
     ready = generation is not None and database == "ok"
     return {
@@ -37,6 +38,7 @@ def health(context: ContextDep) -> dict[str, Any]:
         "lag": head - generation.seq if head is not None and generation is not None else None,
         "rebuilt_because": indexes.rebuilt_because,
         "follower_error": follower,
+        "embedding_failures": failures,
         "index_size": generation.keyword_count if generation is not None else 0,
         "vector_count": generation.vector_count if generation is not None else 0,
         "model": context.embedder.model_id,
@@ -44,9 +46,10 @@ def health(context: ContextDep) -> dict[str, Any]:
     }
 
 
-def _log_head(context: ContextDep) -> int | None:
+def _log_head(context: ContextDep) -> tuple[int | None, int | None]:
+    """The last seq committed and the texts a worker failed to embed (None: unknown)."""
     try:
         with Session(context.engine) as session:
-            return log_head(session)[0]
+            return log_head(session)[0], failure_count(session, context.embedder.model_id)
     except Exception:  # noqa: BLE001 - reported as unknown lag
-        return None
+        return None, None
