@@ -46,6 +46,20 @@ class Context:
         """Where routes that only read go: the read replica, else the database."""
         return make_read_engine(self.settings) or self.engine
 
+    def read_engine_at(self, min_seq: int | None) -> Engine:
+        """The read replica, when it has replayed change `min_seq` of the log (always, without
+        one); else, or when it cannot be asked, the primary."""
+        replica = self.read_engine
+        if min_seq is None or replica is self.engine:
+            return replica
+        try:
+            with Session(replica) as session:
+                if log_head(session)[0] >= min_seq:
+                    return replica
+        except Exception:  # noqa: BLE001 - the primary answers instead
+            logger.warning("the read replica cannot be reached; reading the primary", exc_info=True)
+        return self.engine
+
     @cached_property
     def views(self) -> ViewLog:
         return ViewLog()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.dependencies.models import Dependant
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -34,9 +34,20 @@ def get_session(context: ContextDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_read_session(context: ContextDep) -> Iterator[Session]:
-    """A session for a route that only reads: on KB_DATABASE_READ_URL when set."""
-    with Session(context.read_engine, expire_on_commit=False) as session:
+def get_read_session(
+    context: ContextDep,
+    min_seq: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            description="a write's `seq`: read from a read replica only once it holds that "
+            "write (else from the primary)",
+        ),
+    ] = None,
+) -> Iterator[Session]:
+    """A session for a route that only reads: on KB_DATABASE_READ_URL when set, unless that
+    replica has not replayed change `min_seq` yet (read-your-writes)."""
+    with Session(context.read_engine_at(min_seq), expire_on_commit=False) as session:
         yield session
 
 

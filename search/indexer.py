@@ -100,6 +100,7 @@ class SearchIndexes:
         self._build_lock = threading.Lock()  # one catch-up at a time; searches never take it
         self._applied = threading.Condition()
         self._saved_at = 0.0
+        self._saved: Generation | None = None  # the generation this process saved last
         self.following = False  # a follower thread keeps this process in step
         self.nudge: Callable[[], None] = lambda: None  # wakes the follower thread
         self.rebuilt_because: str | None = None
@@ -318,6 +319,8 @@ class SearchIndexes:
         current = self._current
         if current is None or time.monotonic() - self._saved_at < if_older_than:
             return False
+        if if_older_than and current is self._saved:
+            return False  # a periodic save with nothing new since the last one
         stamp = snapshot.Stamp(
             current.identity,
             current.seq,
@@ -338,6 +341,7 @@ class SearchIndexes:
                 self.folder, stamp, current.keyword, current.vector, current.catalog.chunk_doc
             )
         self._saved_at = time.monotonic()
+        self._saved = current
         seconds = round(time.perf_counter() - started, 3)
         logger.info(
             "saved the index files at seq %d",

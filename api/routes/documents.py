@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import col, select
 
-from api.deps import ContextDep, DocumentReader, ReadSessionDep, SessionDep, SuggestedReader
+from api.deps import ContextDep, DocumentReader, ReadSessionDep, SuggestedReader
 from api.schemas.documents import (
     DiffPublic,
     DocumentDetail,
@@ -45,7 +45,7 @@ router = APIRouter(tags=["documents"])
 # -- reading --------------------------------------------------------------------------------
 @router.get("/documents")
 def list_documents(
-    session: SessionDep,
+    session: ReadSessionDep,
     person: DocumentReader,
     meta_filters: Annotated[MetadataFilters, Query()],
     kind: Kind | None = None,
@@ -89,7 +89,7 @@ def list_documents(
 
 
 @router.get("/documents/{ref:path}/versions")
-def get_versions(ref: str, session: SessionDep, person: DocumentReader) -> VersionsPublic:
+def get_versions(ref: str, session: ReadSessionDep, person: DocumentReader) -> VersionsPublic:
     """Versions oldest first, each with the fields changed from the one before, and the
     document's other events (reviews, archive, restore, delete, hand-overs)."""
     document = visible_document(session, ref, viewer_of(person))
@@ -100,7 +100,7 @@ def get_versions(ref: str, session: SessionDep, person: DocumentReader) -> Versi
 
 @router.get("/documents/{ref:path}/versions/{number}")
 def get_document_version(
-    ref: str, number: int, session: SessionDep, person: SuggestedReader
+    ref: str, number: int, session: ReadSessionDep, person: SuggestedReader
 ) -> VersionDetail:
     viewer = viewer_of(person)
     document = visible_document(session, ref, viewer)
@@ -112,7 +112,7 @@ def get_document_version(
 @router.get("/documents/{ref:path}/diff")
 def get_diff(
     ref: str,
-    session: SessionDep,
+    session: ReadSessionDep,
     person: DocumentReader,
     from_version: Annotated[int | None, Query(alias="from", ge=1)] = None,
     to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import Searcher, SessionDep
+from api.deps import ReadSessionDep, Searcher
 from api.schemas.glossary import GlossaryEntryPublic, GlossaryPublic
 from kb.errors import InvalidInput
 from kb.glossary import ENTRY_TYPES, load_glossary
@@ -20,7 +20,7 @@ router = APIRouter(tags=["glossary"])
 
 @router.get("/glossary")
 def list_glossary(
-    session: SessionDep,
+    session: ReadSessionDep,
     person: Searcher,
     type: Annotated[str | None, Query(description="one of the entry types")] = None,
     q: Annotated[str | None, Query(description="a name, in any form, or part of one")] = None,

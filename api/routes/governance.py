@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ContextDep, CurrentPerson, Manager, Searcher, SessionDep
+from api.deps import ContextDep, CurrentPerson, Manager, ReadSessionDep, Searcher
 from api.schemas.governance import (
     ContributionsPublic,
     FreshnessAuditPublic,
@@ -31,7 +31,7 @@ router = APIRouter(tags=["governance"])
 
 @router.get("/contributions", response_model_exclude_unset=True)
 def get_contributions(
-    session: SessionDep,
+    session: ReadSessionDep,
     person: Searcher,
     since: str | None = None,
     until: str | None = None,
@@ -48,7 +48,7 @@ def get_contributions(
 
 @router.get("/audit/freshness")
 def get_freshness_audit(
-    session: SessionDep,
+    session: ReadSessionDep,
     context: ContextDep,
     person: Manager,
     owner: str | None = None,
@@ -77,7 +77,7 @@ def get_freshness_audit(
 
 @router.get("/audit/archive-candidates")
 def get_archive_candidates(
-    session: SessionDep, person: Manager, as_of: str | None = None
+    session: ReadSessionDep, person: Manager, as_of: str | None = None
 ) -> FreshnessAuditPublic:
     """Documents unverified, unused and unread for more than two review intervals (managers)."""
     now = audit_time(parse_day(as_of, "as_of"))
