@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from pydantic import NaiveDatetime
 from sqlalchemy import Text, delete, func
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from kb.clock import utcnow
+from kb.models import Embedding
 
 MAX_ERROR_CHARS = 500
 
@@ -93,22 +95,27 @@ def record_stored(session: Session, model: str, hashes: Sequence[str]) -> None:
 
 
 def failed_attempts(session: Session, model: str, limit: int = 20) -> list[EmbeddingAttempt]:
-    """Texts whose last attempt failed, most attempted first (they wait for their next one)."""
-    return list(
-        session.exec(
-            select(EmbeddingAttempt)
-            .where(EmbeddingAttempt.model == model, col(EmbeddingAttempt.last_error).is_not(None))
-            .order_by(col(EmbeddingAttempt.attempts).desc(), col(EmbeddingAttempt.content_hash))
-            .limit(limit)
-        )
+    """Texts whose last attempt failed and that still have no vector, most attempted first
+    (they wait for their next attempt)."""
+    query = _failed(model).order_by(
+        col(EmbeddingAttempt.attempts).desc(), col(EmbeddingAttempt.content_hash)
     )
+    return list(session.exec(query.limit(limit)))
 
 
 def failure_count(session: Session, model: str) -> int:
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(EmbeddingAttempt)
-            .where(EmbeddingAttempt.model == model, col(EmbeddingAttempt.last_error).is_not(None))
-        ).one()
+    failed = _failed(model).subquery()
+    return int(session.exec(select(func.count()).select_from(failed)).one())
+
+
+def _failed(model: str) -> Any:
+    """Failed attempts at texts no vector landed for since (by another chunk, another worker
+    or a `kb reindex`: those are done, whatever their record says)."""
+    stored = select(Embedding.content_hash).where(
+        Embedding.model == model, Embedding.content_hash == EmbeddingAttempt.content_hash
+    )
+    return select(EmbeddingAttempt).where(
+        EmbeddingAttempt.model == model,
+        col(EmbeddingAttempt.last_error).is_not(None),
+        ~stored.exists(),
     )
