@@ -3,8 +3,9 @@ vectors; a failure is recorded (kb/embedding_queue.py) and retried later, never 
 
 Each step takes up to `batch` chunks that no other worker holds (their rows stay locked until
 the step's transaction ends: FOR UPDATE SKIP LOCKED on PostgreSQL) and whose texts are not
-waiting out a back-off. A text whose earlier attempt failed is taken alone, so that one text
-that cannot be embedded never holds back a batch of others.
+waiting out a back-off. A text whose earlier attempt failed with an error is taken alone, so
+that one text that cannot be embedded never holds back a batch of others; texts whose worker
+died in the middle are tried together once more (if that dies too, they are failures: alone).
 """
 
 from __future__ import annotations
@@ -88,20 +89,23 @@ def embed_step(
 
 
 def _take(session: Session, model: str, batch: int) -> list[Any]:
-    """A text due for a retry, alone; else up to `batch` chunks never attempted."""
+    """Due retries first: a text whose attempt failed with an error, alone; texts whose worker
+    stopped in the middle (no error recorded), together, up to `batch`. Else up to `batch`
+    chunks never attempted."""
     now = utcnow()
-    retry = _due_query(
-        model,
-        and_(
-            col(EmbeddingAttempt.content_hash).is_not(None),
-            col(EmbeddingAttempt.next_attempt_at) <= now,
-        ),
-    ).limit(1)
-    rows = session.exec(retry.with_for_update(skip_locked=True, of=Chunk)).all()
-    if rows:
-        return list(rows)
-    fresh = _due_query(model, col(EmbeddingAttempt.content_hash).is_(None)).limit(batch)
-    return list(session.exec(fresh.with_for_update(skip_locked=True, of=Chunk)).all())
+    attempted = col(EmbeddingAttempt.content_hash).is_not(None)
+    due = and_(attempted, col(EmbeddingAttempt.next_attempt_at) <= now)
+    errors = col(EmbeddingAttempt.last_error).is_not(None)
+    for condition, limit in (
+        (and_(due, errors), 1),
+        (and_(due, ~errors), batch),
+        (~attempted, batch),
+    ):
+        query = _due_query(model, condition).limit(limit)
+        rows = session.exec(query.with_for_update(skip_locked=True, of=Chunk)).all()
+        if rows:
+            return list(rows)
+    return []
 
 
 def _due_query(model: str, condition: Any) -> Any:

@@ -27,6 +27,7 @@ from search.embedding_pass import missing_vectors
 from tests.conftest import make_context
 from tests.replicas.conftest import ROOT, environment
 
+MEMOS = 80
 TOPICS = ("backup appliance", "single sign-on", "data residency", "price list", "audit logging")
 
 
@@ -35,6 +36,11 @@ def wait_for(condition: Callable[[], bool], what: str, seconds: float = 120) -> 
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.2)
+
+
+def waiting(context: Context) -> set[str]:
+    with Session(context.engine) as session:
+        return set(missing_vectors(session, context.embedder.model_id))
 
 
 def attempt_of(context: Context, content_hash: str) -> EmbeddingAttempt | None:
@@ -96,10 +102,7 @@ def test_a_text_that_fails_to_embed_is_retried_with_back_off_and_never_lost(
         waited = attempt.next_attempt_at - attempt.taken_at
         assert waited == timedelta(seconds=2 ** (attempt.attempts - 1))
         # the batch that held it failed whole; its other texts were retried alone and stored
-        wait_for(
-            lambda: set(missing_vectors(Session(context.engine), embedder.model_id)) == {poison},
-            "the other texts",
-        )
+        wait_for(lambda: waiting(context) == {poison}, "the other texts")
 
         check = context.indexes.check()
         assert not check.ok and check.missing_embeddings == 1
@@ -123,3 +126,50 @@ def test_a_text_that_fails_to_embed_is_retried_with_back_off_and_never_lost(
     failures = [e for e in events if e.get("event") == "worker.failed"]
     assert failures[0]["texts"] == 5 and all(e["texts"] == 1 for e in failures[1:])
     assert sum(e["chunks"] for e in events if e.get("event") == "worker.embedded") == 5
+
+
+def test_a_worker_killed_while_embedding_loses_nothing(
+    replica_database: str, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    """The attempt is counted before the texts are embedded: a worker killed in the middle
+    leaves its texts queued (their chunks unlocked, nothing stored), counted and backed off,
+    and the next worker embeds them."""
+    context = make_context(
+        Settings(home=tmp_path / "writer", database_url=replica_database, embedding_workers=True),
+        embedder,
+    )
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(MEMOS):
+        (folder / f"memo-{i}.md").write_text(f"# Memo {i}\n\nCustomer {i} asked about rack {i}.\n")
+    context.ingest([folder])
+    with Session(context.engine) as session:
+        queued = set(missing_vectors(session, embedder.model_id))
+    assert len(queued) == MEMOS
+
+    def taken() -> list[EmbeddingAttempt]:
+        with Session(context.engine) as session:
+            return list(session.exec(select(EmbeddingAttempt)))
+
+    env = environment(tmp_path / "worker", replica_database, KB_EMBEDDING_RETRY_SECONDS="1")
+    command = [sys.executable, "-m", "api", "worker", "--batch", str(MEMOS), "--json"]
+    worker = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not taken():  # the worker recorded its attempt and is embedding now
+        assert worker.poll() is None and time.monotonic() < deadline
+        time.sleep(0.005)
+    worker.kill()
+    worker.wait(timeout=30)
+
+    attempts = taken()
+    assert {a.content_hash for a in attempts} == queued
+    assert all(a.attempts == 1 and a.next_attempt_at > a.taken_at for a in attempts)
+    with Session(context.engine) as session:
+        assert set(missing_vectors(session, embedder.model_id)) == queued  # nothing stored
+    time.sleep(1.5)  # the back-off after the first attempt
+    done = subprocess.run([*command, "--once"], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == json.loads(done.stdout) | {"embedded": MEMOS, "failed": 0}
+    with Session(context.engine) as session:
+        assert missing_vectors(session, embedder.model_id) == {}
+    assert taken() == []

@@ -242,10 +242,11 @@ def test_a_search_does_not_wait_for_a_catch_up_under_way(kb_context: Context) ->
     kb_context.start_following()
     try:
         generation = kb_context.indexes.generation()
-        with transaction(kb_context.engine) as session:
-            set_status(session, resolve_document(session, "ci-huawei"), "deleted", actor="x")
         results: list[list[str]] = []
         with kb_context.indexes._build_lock:  # a long catch-up under way
+            # deleted while the lock is held: the follower cannot apply it before the search
+            with transaction(kb_context.engine) as session:
+                set_status(session, resolve_document(session, "ci-huawei"), "deleted", actor="x")
             searcher = threading.Thread(
                 target=lambda: results.append(ids(kb_context.search.search("华为云 报价"))),
                 daemon=True,
