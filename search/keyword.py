@@ -14,6 +14,9 @@ of one source term, each an alternative's tokens (all must occur: a phrase, loos
 scored as one term (Pirkola's structured query): its tf in a row is the sum of its alternatives'
 tfs (an alternative's tf is its rarest token's), its df the number of rows holding any of them,
 its idf never above the lowest idf of the source term's own tokens, times the group's weight.
+A cost cap, in an index of at least COMMON_MIN_ROWS rows: a source term each of whose own
+tokens more than COMMON_SHARE of the rows hold gets no group, and an alternative that many rows
+hold is left out of its group (their idf is below log 2; their posting lists are the longest).
 
 `evolved` makes the next version of an index while searches read the current one: the two
 share the CSR arrays (never changed in place) and the delta's per-term arrays until the new one
@@ -43,6 +46,12 @@ FORMAT = 1
 FILENAME = "index.npz"
 MIN_DELTA = 50_000  # postings held in the delta before a merge, at least
 _TF_MAX = np.iinfo(np.uint16).max
+# At scale, a query term (or a translation) held by more than half the rows is not translated
+# (left out of its synonym group): its idf is below log 2, so it could add little to a score,
+# and its posting list is among the longest to read (Lucene's common-terms cutoff). Below
+# COMMON_MIN_ROWS rows every list is short and nothing is left out.
+COMMON_SHARE = 0.5
+COMMON_MIN_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -158,9 +167,18 @@ class KeywordIndex:
 
     def idf(self, term: str) -> float:
         """Lucene's idf of `term` over the live rows; a term no row holds gets the highest."""
+        return self._idf(self.df(term))
+
+    def df(self, term: str) -> int:
+        """How many live rows hold `term`."""
         term_id = self._vocab.get(term)
-        df = self._df(self._postings(term_id)[0]) if term_id is not None else 0
-        return self._idf(df)
+        return self._df(self._postings(term_id)[0]) if term_id is not None else 0
+
+    def _common_df(self) -> float:
+        """The document frequency above which a synonym group's term or alternative is left
+        out (see COMMON_SHARE); no limit below COMMON_MIN_ROWS rows."""
+        n_docs = len(self._row_of)
+        return COMMON_SHARE * n_docs if n_docs >= COMMON_MIN_ROWS else float("inf")
 
     def _idf(self, df: int) -> float:
         n_docs = len(self._row_of)
@@ -190,18 +208,18 @@ class KeywordIndex:
 
     def _add_group_scores(self, scores: np.ndarray, group: SynonymGroup) -> None:
         """Add one synonym group's BM25 contribution to `scores` (see the module docstring)."""
+        common = self._common_df()
+        source_dfs = [self.df(token) for token in group.source_tokens]
+        if source_dfs and min(source_dfs) > common:
+            return  # a common term: its translations could add little, from the longest lists
         found = [self._alternative_postings(tokens) for tokens in group.alternatives]
-        found = [(rows, tfs) for rows, tfs in found if len(rows)]
+        found = [(rows, tfs) for rows, tfs in found if 0 < self._df(rows) <= common]
         if not found:
             return
         rows, inverse = np.unique(np.concatenate([r for r, _ in found]), return_inverse=True)
         tf = np.bincount(inverse, weights=np.concatenate([t for _, t in found]))
         df = self._df(rows)
-        if df == 0:
-            return
-        idf = self._idf(df)
-        if group.source_tokens:
-            idf = min(idf, min(self.idf(token) for token in group.source_tokens))
+        idf = self._idf(max([df, *source_dfs]))  # never above the term's own
         norm = self._row_norms()[rows]
         scores[rows] += group.weight * idf * (self.k1 + 1) * tf / (tf + norm)
 

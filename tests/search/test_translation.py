@@ -6,7 +6,7 @@ import pytest
 
 from kb.glossary import Glossary, parse_glossary
 from search.dictionary import Dictionary, cedict, clean_gloss
-from search.keyword import KeywordIndex
+from search.keyword import COMMON_MIN_ROWS, KeywordIndex, SynonymGroup
 from search.tokenize import tokenize
 from search.translation import QueryTranslator
 
@@ -79,3 +79,33 @@ def test_translations_find_the_other_language_and_never_outrank_the_exact_term(
     assert plain[2] <= plain[4]  # without translation the English guide is no better
     assert translated[1] > translated[3] >= translated[2] > translated[4]
     assert translated[3] < 1.5 * translated[2]  # three translations count as one term
+
+
+def test_at_scale_common_terms_and_translations_are_left_out_of_synonym_groups() -> None:
+    def rows(n_rows: int) -> list[tuple[int, list[str]]]:
+        # `everywhere` and `到处` in 60% of the rows, `rare` in rows 0-9, `稀有` in rows 10-19
+        return [
+            (
+                row,
+                ["filler"]
+                + (["everywhere", "到处"] if row % 5 < 3 else [])
+                + (["rare"] if row < 10 else ["稀有"] if row < 20 else []),
+            )
+            for row in range(n_rows)
+        ]
+
+    large, small = KeywordIndex(), KeywordIndex()
+    large.add(rows(COMMON_MIN_ROWS))
+    small.add(rows(50))
+    rare = SynonymGroup((("稀有",), ("到处",)), 0.8, ("rare",))
+    common = SynonymGroup((("稀有",),), 0.8, ("everywhere",))
+    found = dict(large.search(["rare"], 100, groups=[rare]))
+    assert set(found) == set(range(20))  # `到处`, in 60% of the rows, is left out
+    assert (
+        dict(large.search(["everywhere"], 10_000, groups=[common]))
+        .keys()
+        .isdisjoint(
+            {13, 14, 18, 19}  # rows with `稀有` only: `everywhere` is not translated at all
+        )
+    )
+    assert set(dict(small.search(["rare"], 100, groups=[rare]))) > set(range(20))  # all kept
