@@ -156,3 +156,13 @@ def chinese_words(text: str) -> list[str]:
         for word in _JIEBA.cut(run, False)
         if word not in CHINESE_STOP_WORDS and _CJK_RUN.match(word)
     ]
+
+
+def chinese_sub_words(word: str) -> list[str]:
+    """The shorter words of a Chinese word of two characters or more, as jieba's search mode
+    finds them (`静态数据` -> `静态`, `数据`), less stop words; none for a word it cannot split."""
+    return [
+        part
+        for part in dict.fromkeys(_JIEBA.cut_for_search(word))
+        if part != word and len(part) > 1 and part not in CHINESE_STOP_WORDS
+    ]

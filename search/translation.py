@@ -2,8 +2,9 @@
 
 The glossary is asked first: any form of an entry found in the query (longest first, either
 language) brings the entry's other forms. What the glossary leaves is looked up word by word in
-CC-CEDICT (search/dictionary.py): Chinese words (jieba's precise cut) bring their first English
-glosses, English words (and two-word phrases) the Chinese headwords that translate them best.
+CC-CEDICT (search/dictionary.py): Chinese words (jieba's precise cut; a compound the dictionary
+lacks, by the shorter words it is made of) bring their first English glosses, English words
+(and two-word phrases) the Chinese headwords that translate them best.
 
 Translations become structured queries (Pirkola 1998; Darwish & Oard 2003): all translations of
 one term form one synonym group that counts as that single term, with a weight below 1 and an
@@ -21,7 +22,7 @@ from typing import Any
 from kb.glossary import Glossary, GlossaryEntry, form_key
 from search.dictionary import Dictionary
 from search.keyword import SynonymGroup
-from search.tokenize import ENGLISH_STOP_WORDS, chinese_words, tokenize
+from search.tokenize import ENGLISH_STOP_WORDS, chinese_sub_words, chinese_words, tokenize
 
 GLOSSARY_WEIGHT = 0.8  # a glossary translation is the team's own word for the term
 DICTIONARY_WEIGHT = 0.5  # a general dictionary's is a guess among senses
@@ -103,8 +104,8 @@ class QueryTranslator:
     def _dictionary_expansions(self, text: str) -> list[Expansion]:
         expansions = [
             Expansion(word, "dictionary", tuple(english[:DICTIONARY_TRANSLATIONS]))
-            for word in chinese_words(text)
-            if len(word) > 1 and (english := self.dictionary.to_english(word))
+            for word in _dictionary_words(self.dictionary, text)
+            if (english := self.dictionary.to_english(word))
         ]
         words = [w for w in _ENGLISH_WORD.findall(text) if w not in ENGLISH_STOP_WORDS]
         index = 0
@@ -118,6 +119,18 @@ class QueryTranslator:
                 expansions.append(Expansion(term, "dictionary", translations))
             index += 2 if term == pair else 1
         return expansions
+
+
+def _dictionary_words(dictionary: Dictionary, text: str) -> list[str]:
+    """The Chinese words of `text` to look up: jieba's precise cut, and for a compound the
+    dictionary does not hold (`静态数据`, `审计报告`) the shorter words it is made of (`静态`,
+    `数据`), which the keyword search also searches on their own."""
+    words: list[str] = []
+    for word in chinese_words(text):
+        if len(word) < 2:
+            continue
+        words.extend([word] if dictionary.to_english(word) else chinese_sub_words(word))
+    return list(dict.fromkeys(words))
 
 
 def _chinese_for_word(dictionary: Dictionary, word: str) -> list[str]:

@@ -109,3 +109,13 @@ def test_at_scale_common_terms_and_translations_are_left_out_of_synonym_groups()
         )
     )
     assert set(dict(small.search(["rare"], 100, groups=[rare]))) > set(range(20))  # all kept
+
+
+def test_a_compound_the_dictionary_lacks_is_translated_by_its_shorter_words() -> None:
+    lines = [*CEDICT_LINES, "靜態 静态 [jing4 tai4] /static/", "數據 数据 [shu4 ju4] /data/"]
+    found = QueryTranslator(Glossary(), Dictionary(lines)).translate("静态数据加密")
+    assert [(e.term, e.translations) for e in found.expansions] == [
+        ("静态", ("static",)),
+        ("数据", ("data",)),
+        ("加密", ("encrypt", "encryption")),
+    ]
