@@ -91,11 +91,17 @@ def may_own(person: Person | None) -> bool:
 
 
 # -- seeing ---------------------------------------------------------------------------------
+def sees_everything(viewer: Viewer | None) -> bool:
+    """The local operator and managers see every document, confidential ones included."""
+    return viewer is None or viewer.is_manager
+
+
 def can_see(
     viewer: Viewer | None, *, confidentiality: str, owner: str | None, grants: frozenset[str]
 ) -> bool:
-    if viewer is None or confidentiality != Confidentiality.confidential or viewer.is_manager:
+    if sees_everything(viewer) or confidentiality != Confidentiality.confidential:
         return True
+    assert viewer is not None
     if owner == viewer.name or viewer.name in grants:
         return True
     return viewer.team is not None and f"team:{viewer.team}" in grants
@@ -113,6 +119,12 @@ def may_review(
 
 def may_change_status(viewer: Viewer | None) -> bool:
     """Archive, delete or restore a document: managers (and the local operator)."""
+    return viewer is None or permits(viewer.role, Action.manage)
+
+
+def may_see_all_deliveries(viewer: Viewer | None) -> bool:
+    """Everyone's notification deliveries (what failed for whom): managers; others see only
+    their own."""
     return viewer is None or permits(viewer.role, Action.manage)
 
 
@@ -188,7 +200,7 @@ def grants_of(session: Session, ids: list[int] | None = None) -> dict[int, set[s
 def hidden_documents(session: Session, viewer: Viewer | None) -> set[int]:
     """Ids of the confidential documents `viewer` may not see (none for the local operator
     or a manager): what listings, counts and audits leave out for them."""
-    if viewer is None or viewer.is_manager:
+    if sees_everything(viewer):
         return set()
     confidential = list(
         session.exec(

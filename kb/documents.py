@@ -176,9 +176,9 @@ def _list(value: Any, name: str, origin: str) -> list[str]:
         items = [part for part in value.replace("；", ";").split(";")]
         if len(items) == 1:
             items = value.split(",")
-    elif isinstance(value, (list, tuple)):
+    elif isinstance(value, (list, tuple, dict)):
         items = [str(item) for item in value if not isinstance(item, (dict, list))]
-        if len(items) != len(value):
+        if isinstance(value, dict) or len(items) != len(value):
             raise DocumentFormatError(f"{origin}: field '{name}' must be a list of text values")
     else:
         items = [str(value)]

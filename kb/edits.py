@@ -18,12 +18,17 @@ from kb.models import Document, PendingEdit, TeamPolicy
 from kb.outbox import Message, notify
 from kb.people import find_person
 from kb.store import row_id
+from kb.vocabulary import Kind
 
 
 def holds_edits(session: Session, document: Document, author: str) -> bool:
     """Whether `author`'s change to `document` must wait for the owner: an approved Q&A whose
     owner's team asks for it, changed by someone else."""
-    if document.kind != "qa" or not document.owner or not edited_by_other(document.owner, author):
+    if (
+        document.kind != Kind.qa
+        or not document.owner
+        or not edited_by_other(document.owner, author)
+    ):
         return False
     owner = find_person(session, document.owner)
     policy = session.get(TeamPolicy, owner.team) if owner is not None and owner.team else None

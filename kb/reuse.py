@@ -22,7 +22,7 @@ from kb.models import Bid, Chunk, Document, DocumentVersion, Reuse
 from kb.people import find_person
 from kb.store import row_id
 from kb.versions import get_version
-from kb.vocabulary import Outcome, values
+from kb.vocabulary import Outcome, field_values, values
 
 MAX_REF_CHARS = 200
 
@@ -346,8 +346,4 @@ def reuse_by_field(
 
 
 def _field_values(meta: dict[str, Any], field: str) -> set[str]:
-    raw = meta.get(field)
-    values = raw if isinstance(raw, list) else [raw] if raw else []
-    if field == "competitors" and meta.get("competitor"):
-        values = [*values, meta["competitor"]]
-    return {str(v).strip() for v in values if str(v).strip()}
+    return {value.strip() for value in field_values(meta, field) if value.strip()}

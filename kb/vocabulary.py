@@ -122,7 +122,9 @@ class MetadataField:
     `filter` is the name search and `/documents` filter it by (None: not a filter); `aliases`
     are other fields whose values count as this one's (a competitor_intel's `competitor` counts
     among its `competitors`); `kinds` carry it; `required_by` kinds must give it; `named_by` is the
-    glossary entry type whose names its values are (matched by any alias, shown canonical)."""
+    glossary entry type whose names its values are (matched by any alias, shown canonical);
+    `on_form` is False for a field the web contribute form fills by other means (a Q&A's
+    `answer` is its text, the `author` is the person signed in)."""
 
     name: str
     shape: Shape
@@ -131,6 +133,7 @@ class MetadataField:
     kinds: tuple[Kind, ...] = ALL_KINDS
     required_by: tuple[Kind, ...] = ()
     named_by: EntryType | None = None
+    on_form: bool = True
 
 
 _INTEL, _PROPOSAL, _BID, _QA = Kind.competitor_intel, Kind.proposal, Kind.bid_result, Kind.qa
@@ -173,11 +176,11 @@ METADATA_FIELDS: tuple[MetadataField, ...] = (
     MetadataField("decision_date", Shape.date, kinds=(_BID,)),
     MetadataField("reasons", Shape.list, kinds=(_BID,)),
     MetadataField("question", Shape.text, kinds=(_QA,), required_by=(_QA,)),
-    MetadataField("answer", Shape.text, kinds=(_QA,)),
+    MetadataField("answer", Shape.text, kinds=(_QA,), on_form=False),
     MetadataField("grants", Shape.list),  # who may see a confidential document (kb.access)
     MetadataField("review_interval_days", Shape.days),
     MetadataField("updated", Shape.date),
-    MetadataField("author", Shape.text),
+    MetadataField("author", Shape.text, on_form=False),
 )
 FIELDS_BY_NAME: dict[str, MetadataField] = {f.name: f for f in METADATA_FIELDS}
 # Filters by their name; list fields answer to their plural field name too (`products`).
@@ -194,6 +197,11 @@ def fields_of_shape(shape: Shape) -> tuple[str, ...]:
 def required_fields(kind: str) -> tuple[str, ...]:
     """The metadata fields a document of `kind` must give."""
     return tuple(f.name for f in METADATA_FIELDS if kind in f.required_by)
+
+
+def fields_of_kind(kind: str) -> tuple[MetadataField, ...]:
+    """The metadata fields a document of `kind` carries, in table order."""
+    return tuple(f for f in METADATA_FIELDS if kind in f.kinds)
 
 
 def field_values(meta: Mapping[str, Any], name: str) -> list[str]:

@@ -24,7 +24,7 @@ from kb.errors import InvalidInput
 from kb.freshness import freshness_of, owner_is_active
 from kb.glossary import Glossary, form_key, load_glossary
 from kb.models import Bid, Document
-from kb.vocabulary import Outcome, values
+from kb.vocabulary import Kind, Outcome, Status, field_values, values
 
 GROUPS = ("competitor", "industry", "product", "quarter", "owner")
 TOP_REASONS = 5
@@ -142,7 +142,7 @@ def bid_facts(session: Session, viewer: Viewer | None = None) -> list[BidFacts]:
     glossary = load_glossary(session)
     documents = session.exec(
         select(Document)
-        .where(Document.kind == "bid_result", Document.status != "deleted")
+        .where(Document.kind == Kind.bid_result, Document.status != Status.deleted)
         .order_by(col(Document.id))
     )
     recorded = {bid.ref: bid.outcome for bid in session.exec(select(Bid))}
@@ -152,9 +152,7 @@ def bid_facts(session: Session, viewer: Viewer | None = None) -> list[BidFacts]:
             continue
         meta = document.meta
         ref = str(meta.get("bid") or document.source_id)
-        competitors = _names(
-            [*meta.get("competitors", []), meta.get("competitor")], "competitor", glossary
-        )
+        competitors = _names(field_values(meta, "competitors"), "competitor", glossary)
         found.append(
             BidFacts(
                 document_id=document.id,
@@ -166,8 +164,8 @@ def bid_facts(session: Session, viewer: Viewer | None = None) -> list[BidFacts]:
                 owner=document.owner,
                 industry=meta.get("industry"),
                 competitors=competitors,
-                products=_names(meta.get("products", []), "product", glossary),
-                reasons=_names(meta.get("reasons", []), "reason", glossary),
+                products=_names(field_values(meta, "products"), "product", glossary),
+                reasons=_names(field_values(meta, "reasons"), "reason", glossary),
             )
         )
     return found
@@ -188,9 +186,11 @@ def competitor_page(
     hidden = hidden_documents(session, viewer)
     intel = []
     for document in session.exec(
-        select(Document).where(Document.kind == "competitor_intel", Document.status == "active")
+        select(Document).where(
+            Document.kind == Kind.competitor_intel, Document.status == Status.active
+        )
     ):
-        names = [*document.meta.get("competitors", []), document.meta.get("competitor")]
+        names = field_values(document.meta, "competitors")
         if document.id in hidden or not _names_competitor(names, name, glossary):
             continue
         fresh = freshness_of(

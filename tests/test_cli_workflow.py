@@ -10,12 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import select
 from typer.testing import CliRunner
 
 import api.commands
+from api.app import create_app
 from api.cli import app, main
 from api.commands import context as command_context
+from api.context import Context
 from kb.config import Settings
 from search.embedder import SentenceTransformerEmbedder
 from tests.conftest import make_context
@@ -27,10 +30,10 @@ NOTE = (
 
 
 @pytest.fixture
-def kb(
+def cli_context(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder
-) -> Iterator[CliRunner]:
-    """A runner whose commands (every module in api.commands) use a fresh data folder."""
+) -> Iterator[Context]:
+    """The context every command module in api.commands uses: a fresh data folder."""
     monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
     ctx = make_context(Settings(), embedder)
     for info in pkgutil.iter_modules(api.commands.__path__):
@@ -38,8 +41,14 @@ def kb(
         if hasattr(module, "context"):
             monkeypatch.setattr(module, "context", lambda: ctx)
     monkeypatch.setattr(command_context, "context", lambda: ctx)
-    yield CliRunner()
+    yield ctx
     ctx.engine.dispose()
+
+
+@pytest.fixture
+def kb(cli_context: Context) -> CliRunner:
+    """A runner whose commands use cli_context."""
+    return CliRunner()
 
 
 def run(runner: CliRunner, *args: str) -> tuple[int, str, str]:
@@ -199,3 +208,39 @@ def test_verifier_defaults_from_the_command_line_match_the_api(
     assert run(kb, "verifiers", "set-default", "product_note")[1].strip().endswith("no default")
     assert "unknown kind 'memo'" in fails(capsys, "verifiers", "set-default", "memo", "boss")
     assert "no person named 'nobody'" in fails(capsys, "verifiers", "set", "note-1", "nobody")
+
+
+@pytest.mark.parametrize(
+    ("command", "path"),
+    [
+        (["winloss", "--group-by", "industry"], "/analytics/win-loss?group_by=industry"),
+        (["competitor", "华为云"], "/competitors/华为云"),
+        (["show", "bid-1"], "/documents/bid-1"),
+        (["history", "bid-1"], "/documents/bid-1/versions"),
+    ],
+)
+def test_json_output_is_what_the_api_answers(
+    kb: CliRunner, cli_context: Context, tmp_path: Path, command: list[str], path: str
+) -> None:
+    (tmp_path / "b1.md").write_text(
+        "---\nid: bid-1\nkind: bid_result\nbid: B-1\ncustomer: 江南银行\noutcome: won\n"
+        "industry: 金融\ncompetitors: [华为云]\nreasons: [PoC 领先]\n---\nReview.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "ci.md").write_text(
+        "---\nid: ci-1\nkind: competitor_intel\ncompetitor: 华为云\nsource: 客户\n"
+        "observed: 2026-11-01\n---\nPrices.\n",
+        encoding="utf-8",
+    )
+    run(kb, "ingest", str(tmp_path))
+    token = run(kb, "users", "add", "boss", "--role", "manager")[1].split()[-1]
+    code, out, _ = run(kb, *command, "--json")
+    assert code == 0
+    with TestClient(create_app(context=cli_context)) as client:
+        answer = client.get(path, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    api = answer.json()
+    if command[0] == "show":  # the API notes the view it answers, the command does not
+        assert api.pop("viewed_at").endswith("Z")
+        api["viewed_at"] = None
+    assert json.loads(out) == api

@@ -8,8 +8,9 @@ import typer
 from sqlmodel import Session
 
 from api.commands.context import context
-from api.commands.output import print_csv, print_json, print_table
+from api.commands.output import print_csv, print_model, print_table
 from api.commands.root import app
+from api.schemas.analytics import CompetitorPublic, WinLossPublic
 from kb.clock import utcnow
 from kb.winloss import competitor_page, win_loss
 
@@ -30,7 +31,7 @@ def winloss(
     with Session(context().engine) as session:
         rows = win_loss(session, group_by=group_by, competitor=competitor, industry=industry)
     if as_json:
-        print_json({"group_by": group_by, "rows": rows})
+        print_model(WinLossPublic.of(group_by, rows), exclude_unset=True)
         return
     table = [
         {
@@ -59,7 +60,7 @@ def competitor(
             session, name, now=utcnow(), due_soon_days=ctx.settings.due_soon_days
         )
     if as_json:
-        print_json(page)
+        print_model(CompetitorPublic.model_validate(page))
         return
     typer.echo(f"{name}: win rate {page['win_rate']} ({page['won']} won, {page['lost']} lost)")
     print_table(

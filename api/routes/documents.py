@@ -33,6 +33,7 @@ from kb.access import (
     viewer_of,
     visible_document,
 )
+from kb.clock import as_utc
 from kb.events import document_events
 from kb.glossary import load_glossary
 from kb.models import Document
@@ -144,5 +145,5 @@ def get_document(
     assert document.id is not None
     viewed = context.views.record(document.id)
     detail = DocumentDetail.of_version(document, version, load_glossary(session))
-    detail.viewed_at = viewed
+    detail.viewed_at = as_utc(viewed)
     return detail

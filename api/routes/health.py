@@ -3,13 +3,12 @@ of the log they hold (seq) and how far behind the database they are (lag)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from sqlalchemy import text
 from sqlmodel import Session
 
 from api.deps import ContextDep
+from api.schemas.health import HealthPublic
 from kb import __version__
 from kb.changes import log_head
 from kb.embedding_queue import failure_count
@@ -18,7 +17,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(context: ContextDep) -> dict[str, Any]:
+def health(context: ContextDep) -> HealthPublic:
     try:
         with context.engine.connect() as connection:
             connection.execute(text("select 1"))
@@ -30,20 +29,20 @@ def health(context: ContextDep) -> dict[str, Any]:
     head, failures = _log_head(context) if database == "ok" else (None, None)
     follower = context.follower.last_error if indexes.following else None
     ready = generation is not None and database == "ok"
-    return {
-        "status": "ok" if database == "ok" else "degraded",
-        "ready": ready,
-        "database": database,
-        "seq": generation.seq if generation is not None else None,
-        "lag": head - generation.seq if head is not None and generation is not None else None,
-        "rebuilt_because": indexes.rebuilt_because,
-        "follower_error": follower,
-        "embedding_failures": failures,
-        "index_size": generation.keyword_count if generation is not None else 0,
-        "vector_count": generation.vector_count if generation is not None else 0,
-        "model": context.embedder.model_id,
-        "version": __version__,
-    }
+    return HealthPublic(
+        status="ok" if database == "ok" else "degraded",
+        ready=ready,
+        database=database,
+        seq=generation.seq if generation is not None else None,
+        lag=head - generation.seq if head is not None and generation is not None else None,
+        rebuilt_because=indexes.rebuilt_because,
+        follower_error=follower,
+        embedding_failures=failures,
+        index_size=generation.keyword_count if generation is not None else 0,
+        vector_count=generation.vector_count if generation is not None else 0,
+        model=context.embedder.model_id,
+        version=__version__,
+    )
 
 
 def _log_head(context: ContextDep) -> tuple[int | None, int | None]:

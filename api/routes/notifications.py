@@ -13,8 +13,9 @@ from api.schemas.reviews import (
     PreferencePublic,
     PreferenceUpdate,
 )
+from kb.access import may_see_all_deliveries, viewer_of
 from kb.db import transaction
-from kb.outbox import deliveries, preference_of, set_preference
+from kb.outbox import DELIVERY_STATUSES, deliveries, preference_of, set_preference
 
 router = APIRouter(tags=["notifications"])
 
@@ -23,13 +24,13 @@ router = APIRouter(tags=["notifications"])
 def get_notifications(
     session: SessionDep,
     person: CurrentPerson,
-    status: Literal["pending", "sent", "failed"] | None = None,
+    status: Literal[DELIVERY_STATUSES] | None = None,  # type: ignore[valid-type]
     recipient: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> DeliveriesPublic:
     """Deliveries newest first (`status=failed`: what could not be delivered, with the last
     error). Managers see everyone's (or `recipient`'s); others their own."""
-    if person.role != "manager":
+    if not may_see_all_deliveries(viewer_of(person)):
         recipient = person.name
     rows = deliveries(session, status=status, recipient=recipient, limit=limit)
     return DeliveriesPublic(items=[DeliveryPublic(**row) for row in rows])

@@ -9,7 +9,9 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from api.schemas.base import Request
 from kb.models import VerifierDefault
+from kb.outbox import WEBHOOK_FORMATS
 from kb.review import MAX_NOTE_CHARS
+from kb.review_requests import DECISIONS
 from kb.verifiers import Verifiers
 from kb.vocabulary import Kind
 
@@ -25,7 +27,7 @@ class StaleReviewsCreate(Request):
 
 
 class ReviewDecisionCreate(Request):
-    decision: Literal["approve", "needs_changes"]
+    decision: Literal[tuple(DECISIONS)]  # type: ignore[valid-type]
     note: str | None = Field(None, max_length=MAX_NOTE_CHARS)
 
 
@@ -84,7 +86,7 @@ class VerifierDefaultsPublic(BaseModel):
 
 
 class Webhook(Request):
-    format: Literal["wecom", "dingtalk", "feishu", "json"]
+    format: Literal[WEBHOOK_FORMATS]  # type: ignore[valid-type]
     url: str = Field(min_length=8, max_length=2000)
 
 

@@ -1,4 +1,5 @@
-"""Contribution forms: which fields each kind's form shows, form text to request fields, and
+"""Contribution forms: which fields each kind's form shows (the kinds' metadata fields in
+kb.vocabulary, so a field added there appears here), form text to request fields, and
 validation messages placed beside the field they concern."""
 
 from __future__ import annotations
@@ -10,40 +11,34 @@ from typing import Any
 from pydantic import ValidationError
 
 from kb.vocabulary import (
+    ALL_KINDS,
+    FIELDS_BY_NAME,
+    METADATA_FIELDS,
     Confidentiality,
     Kind,
     Outcome,
     Shape,
-    fields_of_shape,
+    fields_of_kind,
     required_fields,
     values,
 )
 
-COMMON_FIELDS = ("owner", "confidentiality", "products", "tags")
-KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    "product_note": ("updated",),
-    "competitor_intel": ("competitor", "source", "observed"),
-    "proposal": ("customer", "industry", "bid", "competitors"),
-    "bid_result": (
-        "bid",
-        "customer",
-        "industry",
-        "outcome",
-        "competitors",
-        "amount",
-        "decision_date",
-        "reasons",
-    ),
-    "qa": ("question",),
-    "glossary": ("updated",),  # the body is the glossary table
+# The document's own fields every form ends with; the metadata fields come from kb.vocabulary.
+ROW_FIELDS = ("owner", "confidentiality")
+# List fields whose items are sentences (one per line); other lists split on commas too.
+LINE_LISTS = frozenset({"reasons"})
+SHAPE_WIDGETS = {
+    Shape.text: "text",
+    Shape.list: "text",
+    Shape.date: "date",
+    Shape.number: "number",
+    Shape.days: "number",
+    Shape.outcome: "select",
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "confidentiality": values(Confidentiality),
-    "outcome": values(Outcome),
+    **{f.name: values(Outcome) for f in METADATA_FIELDS if f.shape is Shape.outcome},
 }
-ALL_FIELDS = tuple(dict.fromkeys([*COMMON_FIELDS, *(f for k in Kind for f in KIND_FIELDS[k])]))
-LIST_FIELDS = fields_of_shape(Shape.list)
-DATE_FIELDS = fields_of_shape(Shape.date)
 
 
 @dataclass(frozen=True)
@@ -52,46 +47,69 @@ class FormField:
     widget: str  # text | date | number | select | lines
     required: bool
     choices: tuple[str, ...] = ()
+    shape: Shape = Shape.text
 
 
 def fields_for(kind: str) -> list[FormField]:
-    required = required_fields(kind) if kind else ()
+    """The form of `kind`: the metadata fields the kind carries (kb.vocabulary), its required
+    ones first, then those of its own, then those every kind has; then owner and
+    confidentiality."""
+    required = required_fields(kind)
+    carried = [f for f in fields_of_kind(kind) if f.on_form]
+    ordered = sorted(carried, key=lambda f: (f.name not in required, f.kinds == ALL_KINDS))
     return [
-        FormField(name, _widget(name), name in required, CHOICES.get(name, ()))
-        for name in (*KIND_FIELDS.get(kind, ()), *COMMON_FIELDS)
+        *(_form_field(f.name, f.shape, f.name in required) for f in ordered),
+        *(_form_field(name, Shape.text, False) for name in ROW_FIELDS),
     ]
 
 
-def _widget(name: str) -> str:
+def _form_field(name: str, shape: Shape, required: bool) -> FormField:
+    widget = "lines" if name in LINE_LISTS else SHAPE_WIDGETS[shape]
     if name in CHOICES:
-        return "select"
-    if name in DATE_FIELDS:
-        return "date"
-    if name == "amount":
-        return "number"
-    return "lines" if name == "reasons" else "text"
+        widget = "select"
+    return FormField(name, widget, required, CHOICES.get(name, ()), shape)
+
+
+ALL_FIELDS = tuple(dict.fromkeys(f.name for kind in Kind for f in fields_for(kind)))
 
 
 def request_fields(form: dict[str, str], kind: str) -> dict[str, Any]:
-    """The kind's fields from form text: lists split on commas or lines (reasons on lines),
+    """The kind's fields from form text (see parse_fields)."""
+    return parse_fields(form, fields_for(kind))
+
+
+def parse_fields(form: dict[str, str], fields: list[FormField]) -> dict[str, Any]:
+    """Request fields from form text: lists split on commas or lines (LINE_LISTS on lines only),
     numbers parsed, empty fields left out. Unparseable numbers stay text so validation names
     them."""
-    fields: dict[str, Any] = {}
-    for field in fields_for(kind):
+    parsed: dict[str, Any] = {}
+    for field in fields:
         raw = form.get(field.name, "").strip()
-        if not raw:
-            continue
-        if field.name in LIST_FIELDS:
-            separator = r"\n" if field.name == "reasons" else r"[,，\n]"
-            fields[field.name] = [p.strip() for p in re.split(separator, raw) if p.strip()]
-        elif field.name == "amount":
-            try:
-                fields[field.name] = float(raw)
-            except ValueError:
-                fields[field.name] = raw
-        else:
-            fields[field.name] = raw
-    return fields
+        if raw:
+            parsed[field.name] = _parse(field, raw)
+    return parsed
+
+
+def _parse(field: FormField, raw: str) -> Any:
+    if field.shape is Shape.list:
+        separator = r"\n" if field.name in LINE_LISTS else r"[,，\n]"
+        return [p.strip() for p in re.split(separator, raw) if p.strip()]
+    number = {Shape.number: float, Shape.days: int}.get(field.shape)
+    if number is None:
+        return raw
+    try:
+        return number(raw)
+    except ValueError:
+        return raw
+
+
+def fields_named(names: tuple[str, ...]) -> list[FormField]:
+    """Form fields for metadata fields chosen by name (the upload page's, for any kind), then
+    owner and confidentiality."""
+    return [
+        *(_form_field(name, FIELDS_BY_NAME[name].shape, False) for name in names),
+        *(_form_field(name, Shape.text, False) for name in ROW_FIELDS),
+    ]
 
 
 def form_text(value: Any) -> str:

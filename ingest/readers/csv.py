@@ -10,11 +10,12 @@ from typing import Any
 from ingest.decoding import decode_text
 from ingest.parsed import ParsedDocument, ReadResult, RecordError
 from kb.errors import DocumentFormatError
-from kb.vocabulary import Kind, Outcome, Shape, fields_of_shape
+from kb.vocabulary import Kind, Outcome, Shape, fields_of_shape, required_fields
 
 LIST_COLUMNS = frozenset(fields_of_shape(Shape.list))
-QA_COLUMNS = ("question", "answer")
-BID_COLUMNS = ("bid", "customer", "outcome")
+# The columns that tell the kinds apart: the fields each kind requires (a Q&A's answer is its text).
+QA_COLUMNS = (*required_fields(Kind.qa), "answer")
+BID_COLUMNS = required_fields(Kind.bid_result)
 _OUTCOME_ZH = {
     Outcome.won: "中标",
     Outcome.lost: "未中标",

@@ -299,7 +299,7 @@ def test_csv_with_unknown_header_names_the_header_and_accepted_shapes():
         read_fixture("unknown_header.csv")
     message = caught.value.message
     assert message.startswith("unknown_header.csv: unrecognised CSV header (name, email)")
-    assert "question,answer" in message and "bid,customer,outcome" in message
+    assert "question,answer" in message and "customer,bid,outcome" in message
 
 
 def test_csv_duplicate_ids_are_reported_on_the_later_row():

@@ -20,9 +20,11 @@ from kb.access import (
     may_change_status,
     may_own,
     may_review,
+    may_see_all_deliveries,
     may_see_deleted,
     permits,
     readable_versions,
+    sees_everything,
     visible_document,
 )
 from kb.config import Settings
@@ -147,6 +149,11 @@ RULES: dict[str, tuple[Callable[[Engine], Callable[[Viewer | None], bool]], froz
     "reads a whole product note": (lambda e: reads_whole(e, "open"), ALL - {"service"}),
     "reads a whole proposal": (lambda e: reads_whole(e, "proposal"), ALL),
     "may see deleted documents": (lambda e: may_see_deleted, allowed("operator", "manager")),
+    "sees every document unfiltered": (lambda e: sees_everything, allowed("operator", "manager")),
+    "sees everyone's deliveries": (
+        lambda e: may_see_all_deliveries,
+        allowed("operator", "manager"),
+    ),
     "changes the status": (lambda e: may_change_status, allowed("operator", "manager")),
     "archives in an update": (
         lambda e: changes(e, {"status": "archived"}),

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from api.deps import ContextDep
 from api.schemas.documents import DocumentFields
-from api.web.forms import field_errors, place_message, request_fields
+from api.web.forms import field_errors, fields_named, parse_fields, place_message
 from api.web.pages import page_router, redirect, render
 from api.web.session import PageContributor, verify_csrf
 from api.writes import NEAR_DUPLICATE_CHECK_MAX, make_searchable, similar_before_saving
@@ -114,13 +114,7 @@ def _store(
 
 
 def _overrides(values: dict[str, str]) -> dict[str, Any]:
-    fields = request_fields(values, "")
-    for name in UPLOAD_FIELDS:
-        raw = values.get(name, "").strip()
-        if raw and name not in fields:
-            fields[name] = (
-                [p.strip() for p in raw.split(",")] if name in ("products", "tags") else raw
-            )
+    fields = parse_fields(values, fields_named(UPLOAD_FIELDS))
     checked = DocumentFields.model_validate(fields)
     overrides = checked.model_dump(mode="json", exclude_none=True, exclude={"change_note"})
     for name in ("title", "kind", "owner", "confidentiality"):
