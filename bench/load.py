@@ -1,6 +1,6 @@
 """Load: 8, 16, 32 and 64 concurrent clients against a real `kb serve`, each level for a while.
 
-Each client loops over a mix of requests: searches (60%), suggestions (25%) and contributions
+Each client loops over a mix of requests: searches (60%), suggestions (25%) and writes
 (15%, new Q&A documents, made searchable before the answer). It prints, per level, requests per
 second, errors (any 5xx, timeout or refused connection; and any answer other than the expected
 200/201) and latency percentiles, then throughput at the highest level as a share of the lowest.

@@ -67,12 +67,19 @@ def submit_new(
 ) -> SaveResult:
     """Create a new document (its id taken from `fields["id"]` or made from the title)."""
     prepared = prepare_submission(session, budget, submission, author=author, viewer=viewer)
+    return save_new(session, prepared, author=author, change_note=submission.change_note)
+
+
+def save_new(
+    session: Session, prepared: PreparedDocument, *, author: str, change_note: str | None
+) -> SaveResult:
+    """Store a document prepare_submission checked (in the same transaction)."""
     return save_draft(
         session,
         prepared.draft,
         prepared.chunks,
         author=author,
-        change_note=submission.change_note,
+        change_note=change_note,
         create_only=True,
     )
 

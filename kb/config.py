@@ -63,7 +63,7 @@ class Settings(BaseSettings):
         "(glossary, then CC-CEDICT)",
     )
     near_duplicate_threshold: float = Field(
-        0.9, ge=0.0, le=1.0, description="similarity above which a contribution is a near-duplicate"
+        0.9, ge=0.0, le=1.0, description="similarity above which a new document is a near-duplicate"
     )
     due_soon_days: int = Field(
         14, ge=0, description="days before a review is due that count as due soon"
@@ -140,6 +140,11 @@ class Settings(BaseSettings):
     )
     session_hours: int = Field(
         12, ge=1, le=24 * 30, description="hours a web sign-in lasts before signing in again"
+    )
+    session_cookie_secure: bool = Field(
+        False,
+        description="send the sign-in cookie over HTTPS only; set it when the site is served "
+        "over HTTPS (a browser would not send it back over plain http://, e.g. on loopback)",
     )
 
     @cached_property

@@ -130,7 +130,7 @@ def save_draft(
 ) -> SaveResult:
     """Store a draft: a new document, a new version of one, or nothing when unchanged. A
     `source_path` says the draft was read from that file (ingest), and is recorded with the
-    draft's hash. `create_only` (a contribution over the API) refuses, with `IdTaken`, a
+    draft's hash. `create_only` (a new document over the API) refuses, with `IdTaken`, a
     draft whose id is taken, even by a writer that committed it a moment ago: the check is
     the database's unique constraint, so of racing creators exactly one wins. A new version
     by someone other than the owner notifies the owner (kb.edit_notices), whatever the path

@@ -23,9 +23,9 @@ from api.schemas.documents import (
     DocumentUploaded,
     StatusChanged,
 )
+from api.submissions import new_submission, revision_of
 from api.writes import make_searchable, saved, with_near_duplicates
 from ingest.submission import (
-    Submission,
     read_upload,
     revise_or_hold,
     store_upload,
@@ -47,11 +47,7 @@ def create_document(
 ) -> DocumentSaved:
     """Contribute a document: the caller is its author (and owner unless `owner` is given).
     The response names near-duplicates the caller can see, if any."""
-    submission = Submission(
-        fields=body.model_dump(exclude_none=True, exclude={"text", "change_note"}),
-        text=body.text,
-        change_note=body.change_note,
-    )
+    submission = new_submission(body)
     with transaction(context.engine) as session:
         result = submit_new(
             session,
@@ -165,11 +161,7 @@ def update_document(
     ref: str, body: DocumentUpdate, person: Contributor, context: ContextDep
 ) -> DocumentSaved:
     """A new version. A stale `base_version` is refused (409, with `current_version`)."""
-    submission = Submission(
-        fields=body.model_dump(exclude_unset=True, exclude={"text", "change_note", "base_version"}),
-        text=body.text,
-        change_note=body.change_note,
-    )
+    submission = revision_of(body)
     with transaction(context.engine) as session:
         document = visible_document(session, ref, viewer_of(person))
         check_changes(session, viewer_of(person), document, submission.fields)

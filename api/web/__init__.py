@@ -51,7 +51,7 @@ def install_web(app: FastAPI, context: Context) -> None:
         session_cookie=SESSION_COOKIE,
         max_age=context.settings.session_hours * 3600,
         same_site="lax",
-        https_only=False,
+        https_only=context.settings.session_cookie_secure,
     )
     app.add_middleware(SecurityHeaders)
 

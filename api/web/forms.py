@@ -1,4 +1,4 @@
-"""Contribution forms: which fields each kind's form shows (the kinds' metadata fields in
+"""Document forms: which fields each kind's form shows (the kinds' metadata fields in
 kb.vocabulary, so a field added there appears here), form text to request fields, and
 validation messages placed beside the field they concern."""
 

@@ -3,6 +3,8 @@ change to an approved Q&A waits as a pending edit for the owner. Hand-overs are 
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -12,6 +14,7 @@ from api.context import Context
 from kb.clock import utcnow
 from kb.models import Notification
 from tests.api_governance.conftest import Headers, error_of, write
+from tests.web.test_security import sign_in
 
 
 def told(context: Context, recipient: str) -> list[Notification]:
@@ -50,16 +53,51 @@ def test_hand_over_tells_the_successor(
     assert note.topic == "handover" and "qa-leaver" in note.body
 
 
-def test_change_to_approved_qa_waits_for_the_owner(
-    client: TestClient, app_context: Context, tokens: dict[str, Headers]
-) -> None:
-    doc = write(app_context, "qa-approved", owner="li.na", at=utcnow() - timedelta(days=1))
+def approve(client: TestClient, tokens: dict[str, Headers], doc: int) -> None:
+    """Make the east team's Q&A edits wait for the owner, and approve `doc` (owned by li.na)."""
     policy = {"owner_approves_qa_edits": True}
     assert client.put("/teams/east/policy", json=policy, headers=tokens["boss"]).status_code == 200
     request = client.post("/reviews", json={"document": doc}, headers=tokens["boss"]).json()
     client.post(
         f"/reviews/{request['id']}/decision", json={"decision": "approve"}, headers=tokens["li.na"]
     )
+
+
+def form_of(page: str) -> dict[str, str]:
+    """The values a page's form would send as it stands (inputs and textareas)."""
+    values = {
+        m["name"]: html.unescape(m["value"])
+        for m in re.finditer(
+            r'<input[^>]*?name="(?P<name>[^"]+)"[^>]*?value="(?P<value>[^"]*)"', page
+        )
+    }
+    for m in re.finditer(
+        r'<textarea[^>]*?name="(?P<name>[^"]+)"[^>]*>(?P<text>.*?)</textarea>', page, re.S
+    ):
+        values[m["name"]] = html.unescape(m["text"])
+    return values
+
+
+def test_an_edit_on_the_web_page_waits_for_the_owner_as_over_the_api(
+    client: TestClient, app_context: Context, tokens: dict[str, Headers]
+) -> None:
+    doc = write(app_context, "qa-web", owner="li.na", at=utcnow() - timedelta(days=1))
+    approve(client, tokens, doc)
+    assert sign_in(client, "wang.fang", tokens["wang.fang"]["Authorization"].split()[-1]) == 303
+    form = {**form_of(client.get(f"/doc/{doc}/edit").text), "text": "A web answer."}
+    sent = client.post(f"/doc/{doc}/edit", data=form, follow_redirects=False)
+    assert sent.status_code == 303 and sent.headers["location"] == f"/doc/{doc}?held=1"
+    assert 'id="edit-held"' in client.get(sent.headers["location"]).text
+    current = client.get(f"/documents/{doc}", headers=tokens["li.na"]).json()
+    assert (current["text"], current["version"]) == ("An answer.", 1)
+    assert [n.topic for n in told(app_context, "li.na")][-1] == "pending_edit"
+
+
+def test_change_to_approved_qa_waits_for_the_owner(
+    client: TestClient, app_context: Context, tokens: dict[str, Headers]
+) -> None:
+    doc = write(app_context, "qa-approved", owner="li.na", at=utcnow() - timedelta(days=1))
+    approve(client, tokens, doc)
     change = {"base_version": 1, "text": "A better answer."}
     held = client.put(f"/documents/{doc}", json=change, headers=tokens["wang.fang"]).json()
     assert (held["changed"], held["version"]) == (False, 1) and held["pending_edit"]

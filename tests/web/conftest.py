@@ -5,9 +5,6 @@ session (Playwright drives it; it cannot download a browser of its own here)."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from api.app import create_app
 from kb.config import Settings
 from kb.db import transaction
 from kb.people import add_person
 from search.embedder import SentenceTransformerEmbedder
+from tests.api.servers import serve
 from tests.conftest import make_context
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -44,13 +40,6 @@ class Site:
     def api(self, who: str) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.tokens[who]}"}
         return httpx.Client(base_url=self.url, headers=headers, timeout=60)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 SAMPLE: dict[str, dict[str, Any]] = {
@@ -110,27 +99,14 @@ def site(
     with transaction(context.engine) as session:
         for name, role, team in CAST:
             tokens[name] = add_person(session, name, role=role, team=team)[1]
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(context=context), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    built = Site(f"http://127.0.0.1:{port}", tokens, {})
-    with built.api("wang.min") as api:
-        for short, body in SAMPLE.items():
-            response = api.post("/documents", json={**body, "owner": _owner_of(short)})
-            assert response.status_code == 201, response.text
-            built.documents[short] = response.json()
-    yield built
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(context) as url:
+        built = Site(url, tokens, {})
+        with built.api("wang.min") as api:
+            for short, body in SAMPLE.items():
+                response = api.post("/documents", json={**body, "owner": _owner_of(short)})
+                assert response.status_code == 201, response.text
+                built.documents[short] = response.json()
+        yield built
     context.engine.dispose()
 
 

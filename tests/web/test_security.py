@@ -54,6 +54,20 @@ def test_pages_send_security_headers_and_a_signed_httponly_cookie(web: tuple) ->
     signed_in = client.post("/signin", data=data, follow_redirects=False)
     cookie = signed_in.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "max-age=43200" in cookie
+    assert "; secure" not in cookie  # KB_SESSION_COOKIE_SECURE is off: loopback http works
+
+
+def test_the_cookie_is_secure_when_the_setting_says_so(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    context = make_context(Settings(home=tmp_path / "kb", session_cookie_secure=True), embedder)
+    with transaction(context.engine) as session:
+        _, token = add_person(session, "li.na", role="contributor")
+    client = TestClient(create_app(context=context), base_url="https://testserver")
+    data = {"csrf": csrf_of(client), "name": "li.na", "secret": token, "next": "/"}
+    cookie = client.post("/signin", data=data, follow_redirects=False).headers["set-cookie"]
+    assert "; secure" in cookie.lower()
+    context.engine.dispose()
 
 
 def test_a_form_without_the_csrf_token_is_refused(web: tuple) -> None:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from api.deps import ContextDep, SessionDep
 from api.schemas.documents import DocumentCreate, DocumentUpdate
+from api.submissions import new_submission, revision_of
 from api.web.forms import (
     ALL_FIELDS,
     field_errors,
@@ -22,7 +23,7 @@ from api.web.forms import (
 from api.web.pages import page_router, redirect, render
 from api.web.session import FormValues, PageContributor
 from api.writes import make_searchable, similar_before_saving
-from ingest.submission import Submission, prepare_submission, revise_or_hold, submit_new
+from ingest.submission import Submission, prepare_submission, revise_or_hold, save_new
 from kb.access import check_changes, viewer_of, visible_document
 from kb.db import transaction
 from kb.documents import ROW_FIELDS
@@ -76,12 +77,7 @@ def contribute_submit(
     except ValidationError as exc:
         page = _form_page(kind, values, field_errors(exc), [])
         return render(request, "contribute.html", status=422, **page)
-    submission = Submission(
-        fields=create.model_dump(exclude_none=True, exclude={"text", "change_note"}),
-        text=create.text,
-        change_note=create.change_note,
-    )
-    return _save_new(request, person, context, submission, values)
+    return _save_new(request, person, context, new_submission(create), values)
 
 
 def _save_new(
@@ -109,12 +105,8 @@ def _save_new(
             if similar:
                 session.rollback()
                 return render(request, "contribute.html", **_form_page(kind, values, {}, similar))
-            result = submit_new(
-                session,
-                context.ingester.budget,
-                submission,
-                author=person.name,
-                viewer=viewer_of(person),
+            result = save_new(
+                session, prepared, author=person.name, change_note=submission.change_note
             )
     except KBError as exc:
         page = _form_page(kind, values, place_message(exc.message, NAMES), [])
@@ -188,22 +180,17 @@ def edit_submit(
     except KBError as exc:
         page = _edit_page(document, values, place_message(exc.message, NAMES), None, [])
         return render(request, "edit.html", status=exc.status, **page)
-    if isinstance(result, SaveResult):  # else a pending edit: the current version stays
+    if isinstance(result, SaveResult):
         make_searchable(context, session, [result.document.id])
-    return redirect(f"/doc/{document_id}")
+        return redirect(f"/doc/{document_id}")
+    return redirect(f"/doc/{document_id}?held=1")  # a pending edit: the current version stays
 
 
 def _save_revision(
     context: ContextDep, document_id: int, person: Any, update: DocumentUpdate
 ) -> SaveResult | PendingEdit:
     """A new version (or a pending edit) from the person's edit, as PUT /documents/{id}."""
-    submission = Submission(
-        fields=update.model_dump(
-            exclude_unset=True, exclude={"text", "change_note", "base_version"}
-        ),
-        text=update.text,
-        change_note=update.change_note,
-    )
+    submission = revision_of(update)
     with transaction(context.engine) as session:
         document = visible_document(session, document_id, viewer_of(person))
         check_changes(session, viewer_of(person), document, submission.fields)

@@ -27,7 +27,6 @@ from kb.clock import utcnow
 from kb.db import transaction
 from kb.errors import Forbidden, InvalidInput
 from kb.freshness import freshness_of, owner_is_active
-from kb.models import Document
 from kb.reuse import reuses_of
 from kb.review import review_document
 from kb.store import set_status
@@ -44,7 +43,9 @@ def document_page(
     person: PageReader,
     session: SessionDep,
     context: ContextDep,
+    held: bool = False,
 ) -> HTMLResponse:
+    """A document; `held`: the person's edit waits for the owner (kb.edits)."""
     document = visible_document(session, document_id, viewer_of(person))
     version = get_version(session, document, document.current_version)
     versions = readable_versions(session, document, viewer_of(person))
@@ -55,8 +56,7 @@ def document_page(
         due_soon_days=context.settings.due_soon_days,
     )
     reuses = reuses_of(session, document_id)
-    with transaction(context.engine) as writing:
-        writing.get_one(Document, document_id).viewed_at = utcnow()
+    context.views.record(document_id)  # written in a batch, as GET /documents/{id} does
     return render(
         request,
         "document.html",
@@ -68,6 +68,7 @@ def document_page(
         may_review=may_review(viewer_of(person), owner=document.owner),
         may_edit=permits(person.role, Action.write),
         may_change_status=may_change_status(viewer_of(person)),
+        held=held,
     )
 
 
