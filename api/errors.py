@@ -73,21 +73,26 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body("invalid_input", "; ".join(problems) or "invalid request"), status_code=422
         )
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {
-            400: "bad_request",
-            404: "not_found",
-            405: "method_not_allowed",
-            401: "unauthorized",
-            413: "payload_too_large",
-        }
-        return JSONResponse(
-            error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),
-            status_code=exc.status_code,
-        )
-
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_middleware(UnexpectedErrors)
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
+
+
+async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own errors (no such route, wrong method) in the error shape."""
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse(
+        error_body(HTTP_CODES.get(exc.status_code, "http_error"), str(exc.detail)),
+        status_code=exc.status_code,
+    )
 
 
 class UnexpectedErrors:

@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from api.context import Context
-from api.web.pages import environment
+from api.errors import http_error
+from api.web.messages import translator
+from api.web.pages import environment, language_of, render
 from api.web.routes import (
     account,
     contribute_page,
@@ -54,6 +56,26 @@ def install_web(app: FastAPI, context: Context) -> None:
         https_only=context.settings.session_cookie_secure,
     )
     app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(404, page_not_found)
+
+
+async def page_not_found(request: Request, exc: Exception) -> Response:
+    """No route here: a browser asking for a page outside the API's paths gets a page; API
+    paths and other clients keep the JSON error shape."""
+    if not asks_for_page(request):
+        return await http_error(request, exc)
+    message = translator(language_of(request))("page_not_found")
+    return render(request, "error.html", status=404, message=message)
+
+
+def asks_for_page(request: Request) -> bool:
+    """The client takes HTML and the path's first segment is none of the API's (those in the
+    OpenAPI schema), e.g. `/doc/12/nope` but not `/documents/12/nope`."""
+    if "text/html" not in request.headers.get("accept", ""):
+        return False
+    first = request.url.path.strip("/").split("/")[0]
+    paths = request.app.openapi().get("paths", {})  # built once, then cached by FastAPI
+    return first not in {path.strip("/").split("/")[0] for path in paths}
 
 
 def docs_page(request: Request) -> HTMLResponse:

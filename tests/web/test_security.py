@@ -70,6 +70,18 @@ def test_the_cookie_is_secure_when_the_setting_says_so(
     context.engine.dispose()
 
 
+def test_an_unknown_page_is_a_page_and_an_unknown_api_path_stays_json(web: tuple) -> None:
+    client, _, _ = web
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = client.get("/no-such-page", headers=browser)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert 'id="error-message"' in page.text and "此地址没有页面" in page.text
+    for path, headers in (("/analytics/no-such", browser), ("/no-such-page", {})):
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 404
+        assert answer.json()["error"]["code"] == "not_found"
+
+
 def test_a_form_without_the_csrf_token_is_refused(web: tuple) -> None:
     client, _, token = web
     assert sign_in(client, "li.na", token) == 303
