@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from tqdm import tqdm
 
 from ingest.chunking import ChunkBudget
@@ -26,6 +26,7 @@ from kb.db import transaction
 from kb.errors import Conflict, DocumentFormatError, KBError
 from kb.models import Document
 from kb.store import KnownSource, SaveResult, known_sources, save_draft, set_sources, set_status
+from kb.vocabulary import Status
 
 MULTI_RECORD_SUFFIXES = {".csv", ".jsonl"}
 # A save that loses a race with another ingest storing the same document is tried again
@@ -249,7 +250,10 @@ class Ingester:
         roots = [p.resolve() for p in paths if p.exists()]
         with transaction(self.engine) as session:
             documents = session.exec(
-                select(Document).where(Document.status != "deleted", Document.source_path != None)  # noqa: E711
+                select(Document).where(
+                    Document.status != Status.deleted,
+                    col(Document.source_path).is_not(None),
+                )
             ).all()
             for document in documents:
                 source = Path(document.source_path or "")
@@ -269,7 +273,7 @@ def _unchanged(known: KnownSource, content_hash: str) -> bool:
     the API since, or a delete, stands), or what the current version already holds."""
     if known.source_hash == content_hash:
         return True
-    return known.current_hash == content_hash and known.status != "deleted"
+    return known.current_hash == content_hash and known.status != Status.deleted
 
 
 def _message(exc: KBError | SQLAlchemyError) -> str:

@@ -37,6 +37,7 @@ from kb.models import Document, DocumentVersion, PendingEdit
 from kb.people import find_person
 from kb.store import SaveResult, find_by_source_id, save_draft, set_status
 from kb.versions import get_version
+from kb.vocabulary import Status
 
 SOURCE_PREFIX = "api"
 SLUG_CHARS = 48
@@ -225,7 +226,7 @@ def current_fields(document: Document, version: DocumentVersion) -> dict[str, An
     fields = dict(version.meta)
     fields["title"] = version.title
     fields["owner"] = version.owner
-    fields["status"] = document.status if document.status != "deleted" else "active"
+    fields["status"] = document.status if document.status != Status.deleted else Status.active
     return fields
 
 
@@ -322,7 +323,7 @@ def _check_new_id(session: Session, source_id: str) -> None:
 
 
 def _check_new_status(status: str, viewer: Viewer | None) -> None:
-    if status != "active" and not may_change_status(viewer):
+    if status != Status.active and not may_change_status(viewer):
         raise Forbidden(
             f"only a manager may create a document with status '{status}'; leave 'status' out"
         )

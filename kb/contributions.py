@@ -39,6 +39,7 @@ from kb.errors import InvalidInput
 from kb.models import Document, DocumentVersion, Event, Person, Reuse
 from kb.people import SYSTEM_IDENTITIES
 from kb.reuse import bid_outcomes
+from kb.vocabulary import Kind, Outcome, Status
 
 GROUPS = ("person", "team", "kind")
 METRICS = (
@@ -135,7 +136,7 @@ def _facts(
     activity on `hidden` documents."""
     rows = session.exec(select(Document.id, Document.kind, Document.status)).all()
     kinds: dict[int | None, str] = {doc_id: kind for doc_id, kind, _ in rows}
-    deleted = {doc_id for doc_id, _, status in rows if status == "deleted"}
+    deleted = {doc_id for doc_id, _, status in rows if status == Status.deleted}
     duplicates = deleted_as_duplicates(session, deleted)
     reverted = reverted_versions(session)
     events = session.execute(
@@ -159,7 +160,7 @@ def _facts(
         yield actor, kind, "versions_reverted" if reverted_version else "versions_written"
         if action == "create":
             yield actor, kind, _creation_metric(document_id, deleted, duplicates)
-            if (detail or {}).get("kind", kind) == "competitor_intel":
+            if (detail or {}).get("kind", kind) == Kind.competitor_intel:
                 yield actor, kind, "competitor_intel_added"
     yield from _reuse_facts(session, period, hidden, kinds)
 
@@ -187,7 +188,7 @@ def _reuse_facts(
             continue
         kind = kinds.get(document_id, "")
         yield author, kind, "reused_by_others"
-        if bid_ref and outcomes.get(bid_ref) == "won":
+        if bid_ref and outcomes.get(bid_ref) == Outcome.won:
             yield author, kind, "reused_in_won_bids"
 
 

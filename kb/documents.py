@@ -94,7 +94,7 @@ def build_draft(
         )
     meta = {k: v for k, v in fields.items() if k not in ROW_FIELDS}
     meta = _clean_meta(meta, origin)
-    if kind == "qa" and "answer" in meta and not text.strip():
+    if kind == Kind.qa and "answer" in meta and not text.strip():
         text = str(meta["answer"])
     text = normalise(text)
     if not text:

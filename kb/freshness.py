@@ -53,13 +53,17 @@ class Freshness:
 
 def interval_days(document: Document) -> int | None:
     """The document's review interval: its own `review_interval_days`, else its kind's."""
-    override = document.meta.get("review_interval_days")
+    return interval_of(document.kind, document.meta.get("review_interval_days"))
+
+
+def interval_of(kind: str, override: Any) -> int | None:
+    """The review interval of a document of `kind` whose meta gives `override` (or None)."""
     # A value outside the limit (a store from before it) counts as no override.
     if isinstance(override, bool) or not isinstance(override, int):
-        return REVIEW_INTERVALS.get(document.kind)
+        return REVIEW_INTERVALS.get(kind)
     if 0 < override <= MAX_REVIEW_INTERVAL_DAYS:
         return override
-    return REVIEW_INTERVALS.get(document.kind)
+    return REVIEW_INTERVALS.get(kind)
 
 
 def audit_time(day: date | None) -> datetime:
@@ -69,8 +73,12 @@ def audit_time(day: date | None) -> datetime:
 
 def last_verified(document: Document) -> datetime:
     """The later of the content date and the last review (the update time when neither is set)."""
-    moments = [m for m in (document.content_date, document.reviewed_at) if m is not None]
-    return max(moments) if moments else document.updated_at
+    return verified_at(document.content_date, document.reviewed_at, document.updated_at)
+
+
+def verified_at(content: datetime | None, reviewed: datetime | None, updated: datetime) -> datetime:
+    moments = [m for m in (content, reviewed) if m is not None]
+    return max(moments) if moments else updated
 
 
 def freshness_of(
@@ -89,8 +97,24 @@ def freshness_of(
     the due date, 0 at two intervals and after. Without an interval the score is 100. An unowned
     document's score is capped at 25 so it sorts among the stale ones.
     """
-    verified = last_verified(document)
-    interval = interval_days(document)
+    return freshness_at(
+        last_verified(document),
+        interval_days(document),
+        now=now,
+        owner_active=owner_active,
+        due_soon_days=due_soon_days,
+    )
+
+
+def freshness_at(
+    verified: datetime,
+    interval: int | None,
+    *,
+    now: datetime,
+    owner_active: bool,
+    due_soon_days: int = 14,
+) -> Freshness:
+    """freshness_of for a document last verified at `verified` with review `interval`."""
     if interval is None:
         due_at = None
         score, status, overdue = 100, "fresh", 0
@@ -181,25 +205,41 @@ def audit_freshness(
     people = {p.name: p for p in session.exec(select(Person))}
     hidden = hidden_documents(session, viewer)
     rows: list[AuditRow] = []
-    for document in session.exec(_audited(document_status, kind, owner)):
-        assert document.id is not None
-        person = people.get(document.owner or "")
+    for found in session.exec(_audited(document_status, kind, owner)):
+        person = people.get(found.owner or "")
         owner_team = person.team if person else None
-        if (team and owner_team != team) or document.id in hidden:
+        if (team and owner_team != team) or found.id in hidden:
             continue
-        found = freshness_of(
-            document, now=now, owner_active=_active(person), due_soon_days=due_soon_days
+        fresh = freshness_at(
+            verified_at(found.content_date, found.reviewed_at, found.updated_at),
+            interval_of(found.kind, found.interval_days),
+            now=now,
+            owner_active=_active(person),
+            due_soon_days=due_soon_days,
         )
-        if status and found.status != status:
+        if status and fresh.status != status:
             continue
-        rows.append(AuditRow.of(document, owner_team, found))
+        row = (found.id, found.source_id, found.title, found.kind, found.owner, owner_team)
+        rows.append(AuditRow(*row, found.status, fresh))
     rows.sort(key=lambda r: (r.freshness.score, -r.freshness.days_overdue, r.document_id))
     return rows
 
 
 def _audited(document_status: str | None, kind: str | None, owner: str | None) -> Any:
-    """The query for the documents an audit looks at."""
-    query = select(Document).order_by(col(Document.id))
+    """The query for the documents an audit looks at: only the columns it reads (not the
+    whole meta: its review interval only), so 10,000 documents stay cheap."""
+    query = select(  # type: ignore[call-overload]  # sqlmodel types up to four columns
+        Document.id,
+        Document.source_id,
+        Document.title,
+        Document.kind,
+        Document.owner,
+        Document.status,
+        Document.content_date,
+        Document.reviewed_at,
+        Document.updated_at,
+        col(Document.meta)["review_interval_days"].label("interval_days"),
+    ).order_by(col(Document.id))
     if document_status is not None:
         query = query.where(Document.status == document_status)
     if kind:

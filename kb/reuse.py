@@ -22,7 +22,7 @@ from kb.models import Bid, Chunk, Document, DocumentVersion, Reuse
 from kb.people import find_person
 from kb.store import row_id
 from kb.versions import get_version
-from kb.vocabulary import Outcome, field_values, values
+from kb.vocabulary import Confidentiality, Kind, Outcome, Status, field_values, values
 
 MAX_REF_CHARS = 200
 
@@ -251,9 +251,9 @@ def bid_outcomes(session: Session, refs: Iterable[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     results = session.exec(
         select(Document).where(
-            Document.kind == "bid_result",
-            Document.status != "deleted",
-            Document.confidentiality != "confidential",
+            Document.kind == Kind.bid_result,
+            Document.status != Status.deleted,
+            Document.confidentiality != Confidentiality.confidential,
         )
     )
     for document in results:

@@ -19,7 +19,7 @@ from kb.events import record_event
 from kb.models import MAX_ROW_ID, Chunk, Document, DocumentVersion, Grant, embedding_text
 from kb.sections import HEADING_SEPARATOR, chunk_section_type
 from kb.versions import get_version
-from kb.vocabulary import Shape, fields_of_shape
+from kb.vocabulary import Shape, Status, fields_of_shape
 
 SaveChange = Literal["added", "updated", "unchanged"]
 _DATE_FIELDS = fields_of_shape(Shape.date)
@@ -143,7 +143,7 @@ def save_draft(
         result = _create(session, draft, chunks, author, change_note, now)
     else:
         current = get_version(session, document, document.current_version)
-        if current.content_hash == draft.content_hash and document.status != "deleted":
+        if current.content_hash == draft.content_hash and document.status != Status.deleted:
             result = SaveResult(document, current, "unchanged")
         else:
             owner = document.owner
@@ -207,7 +207,7 @@ def _add_version(
 ) -> SaveResult:
     number = document.current_version + 1
     declared_owner_changed = current.owner != draft.owner
-    was_deleted = document.status == "deleted"
+    was_deleted = document.status == Status.deleted
     _apply_draft(document, draft, now)
     if declared_owner_changed:
         document.owner = draft.owner

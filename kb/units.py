@@ -26,6 +26,7 @@ from kb.errors import NotFound
 from kb.models import Chunk, Document, DocumentVersion
 from kb.sections import HEADING_SEPARATOR, SECTIONED_KINDS, type_of_heading, type_of_path
 from kb.store import row_id
+from kb.vocabulary import Status
 
 ANSWER_HEADING = re.compile(r"\banswer\b|答案|回答|答复|应答", re.IGNORECASE)
 MAX_UNIT_CHARS = 4000  # a longer section lists its subsections instead of holding them
@@ -127,7 +128,7 @@ def unit_for_ref(session: Session, ref: str) -> Unit:
     row = row_id(chunk_part)
     chunk = session.get(Chunk, row) if row is not None else None
     document = session.get(Document, chunk.document_id) if chunk is not None else None
-    if chunk is None or document is None or document.status == "deleted":
+    if chunk is None or document is None or document.status == Status.deleted:
         raise NotFound(f"no section or Q&A with ref '{ref}'")
     if depth_part:
         depth = int(depth_part) if depth_part.isdigit() else -1

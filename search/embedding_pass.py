@@ -22,6 +22,7 @@ from kb.changes import committed_seq, note_change
 from kb.db import transaction
 from kb.embeddings import store_vectors
 from kb.models import Chunk, Document, DocumentVersion, Embedding, embedding_text
+from kb.vocabulary import Status
 from search.embedder import Embedder
 
 ENCODE_BATCH = 256
@@ -114,7 +115,7 @@ def missing_query(model: str) -> Any:
             and_(col(Embedding.content_hash) == Chunk.content_hash, col(Embedding.model) == model),
         )
         .where(
-            Document.status == "active",
+            Document.status == Status.active,
             DocumentVersion.number == Document.current_version,
             col(Embedding.content_hash).is_(None),
         )

@@ -21,7 +21,7 @@ from kb.access import Viewer, version_confidentiality
 from kb.embeddings import load_vectors
 from kb.glossary import load_glossary
 from kb.models import Chunk, Document, DocumentVersion, keyword_text
-from kb.vocabulary import Kind
+from kb.vocabulary import Kind, Status
 from search.catalog import DocEntry, entries_of, parse_filters
 from search.embedder import Embedder
 from search.fusion import convex_combination, one_signal
@@ -44,9 +44,10 @@ def past_chunks(
         .join(DocumentVersion, col(DocumentVersion.id) == Chunk.version_id)
         .join(Document, col(Document.id) == Chunk.document_id)
         .where(
-            Document.status != "deleted",
+            Document.status != Status.deleted,
             Document.kind != Kind.glossary.value,
-            (DocumentVersion.number != Document.current_version) | (Document.status == "archived"),
+            (DocumentVersion.number != Document.current_version)
+            | (Document.status == Status.archived),
         )
     ).all()
     if not rows:

@@ -449,8 +449,8 @@ def _touches_bids(base: Generation, states: dict[int, DocState]) -> bool:
     """Whether a changed document is (or was) a bid result: other documents' outcomes follow."""
     for doc_id, (entry, _) in states.items():
         before = base.document(doc_id)
-        if (entry is not None and entry.kind == "bid_result") or (
-            before is not None and before.kind == "bid_result"
+        if (entry is not None and entry.kind == Kind.bid_result) or (
+            before is not None and before.kind == Kind.bid_result
         ):
             return True
     return False

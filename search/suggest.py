@@ -27,7 +27,7 @@ from kb.models import Chunk, Document, Person, keyword_text
 from kb.reuse import ReuseStats, reuse_stats
 from kb.sections import HEADING_SEPARATOR, resolve_section_type
 from kb.units import Unit, unit_depth, unit_of
-from kb.vocabulary import Kind
+from kb.vocabulary import Kind, Outcome
 from search.answers import group_answers
 from search.catalog import SECTION_FILTER
 from search.generation import Generation
@@ -177,8 +177,8 @@ def _candidates(
             freshness=fresh.score,
             reviewed=approved or (document.kind != "qa" and document.reviewed_at is not None),
             reuse_count=used.reuse_count,
-            won=used.won + (outcome == "won"),
-            lost=used.lost + (outcome == "lost"),
+            won=used.won + (outcome == Outcome.won),
+            lost=used.lost + (outcome == Outcome.lost),
             context=context_match(query, document.meta, generation.catalog.glossary),
         )
         found = Suggestion(
