@@ -98,6 +98,33 @@ def parse_day(value: str | date | None, name: str) -> date | None:
         raise InvalidInput(f"'{name}' must be a date YYYY-MM-DD (got '{value}')") from None
 
 
+@dataclass(frozen=True)
+class Ledger:
+    """What counting any period reads besides its events and reuses: documents' kinds and
+    deletions (and which were duplicates), reverted versions, people's teams, the documents
+    hidden from the viewer. Load it once to count several periods (the dashboard's months)."""
+
+    kinds: dict[int | None, str]
+    deleted: set[int | None]
+    duplicates: set[int]
+    reverted: set[tuple[int, int]]
+    teams: dict[str, str | None]
+    hidden: set[int]
+
+    @classmethod
+    def load(cls, session: Session, viewer: Viewer | None) -> Ledger:
+        rows = session.exec(select(Document.id, Document.kind, Document.status)).all()
+        deleted = {doc_id for doc_id, _, status in rows if status == Status.deleted}
+        return cls(
+            kinds={doc_id: kind for doc_id, kind, _ in rows},
+            deleted=deleted,
+            duplicates=deleted_as_duplicates(session, deleted),
+            reverted=reverted_versions(session),
+            teams={p.name: p.team for p in session.exec(select(Person))},
+            hidden=hidden_documents(session, viewer),
+        )
+
+
 def contributions(
     session: Session,
     *,
@@ -105,18 +132,20 @@ def contributions(
     until: date | None = None,
     group_by: str = "person",
     viewer: Viewer | None = None,
+    ledger: Ledger | None = None,
 ) -> list[dict[str, Any]]:
     """One row per person, team or kind with activity from `since` to `until` (whole days, both
     included; see DateRange), sorted by name (None last). Rows by person also carry the
     person's team; people not in the people table have team None. Activity on confidential
-    documents the `viewer` may not see is left out (None: the local operator sees all)."""
+    documents the `viewer` may not see is left out (None: the local operator sees all).
+    `ledger`: one loaded for this viewer already (see Ledger)."""
     if group_by not in GROUPS:
         raise InvalidInput(f"unknown group_by '{group_by}'; use one of {', '.join(GROUPS)}")
     period = DateRange(since, until)
-    teams = {p.name: p.team for p in session.exec(select(Person))}
+    ledger = ledger or Ledger.load(session, viewer)
+    teams = ledger.teams
     counts: dict[str | None, Counter[str]] = defaultdict(Counter)
-    hidden = hidden_documents(session, viewer)
-    for person, kind, metric in _facts(session, period, hidden):
+    for person, kind, metric in _facts(session, period, ledger):
         key = {"person": person, "team": teams.get(person or ""), "kind": kind}[group_by]
         counts[key][metric] += 1
     rows = []
@@ -130,15 +159,12 @@ def contributions(
 
 
 def _facts(
-    session: Session, period: DateRange, hidden: set[int]
+    session: Session, period: DateRange, ledger: Ledger
 ) -> Iterator[tuple[str | None, str, str]]:
     """(person, document kind, metric) for each counted thing in the period, leaving out
-    activity on `hidden` documents."""
-    rows = session.exec(select(Document.id, Document.kind, Document.status)).all()
-    kinds: dict[int | None, str] = {doc_id: kind for doc_id, kind, _ in rows}
-    deleted = {doc_id for doc_id, _, status in rows if status == Status.deleted}
-    duplicates = deleted_as_duplicates(session, deleted)
-    reverted = reverted_versions(session)
+    activity on the ledger's hidden documents."""
+    kinds, deleted, reverted, hidden = ledger.kinds, ledger.deleted, ledger.reverted, ledger.hidden
+    duplicates = ledger.duplicates
     events = session.execute(
         sa_select(
             col(Event.actor),

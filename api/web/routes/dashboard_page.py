@@ -18,7 +18,7 @@ from api.web.pages import language_of, page_router, render
 from api.web.session import PageManager
 from kb.access import hidden_documents, viewer_of
 from kb.clock import utcnow
-from kb.contributions import contributions
+from kb.contributions import Ledger, contributions
 from kb.freshness import FRESHNESS_STATUSES, AuditRow, audit_freshness, status_counts
 from kb.reuse import reuse_by_field
 
@@ -83,10 +83,11 @@ def monthly_contributions(session: Session, viewer: Any) -> dict[str, Any]:
     groups them) in each of the last MONTHS months."""
     starts = month_starts(utcnow().date(), MONTHS)
     table: dict[str, dict[str, dict[str, int]]] = {"person": {}, "team": {}}
+    ledger = Ledger.load(session, viewer)  # read once for the six months
     for start in starts:
         end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         month = start.isoformat()[:7]
-        rows = contributions(session, since=start, until=end, group_by="person", viewer=viewer)
+        rows = contributions(session, since=start, until=end, group_by="person", ledger=ledger)
         for row in rows:
             person_cells = table["person"].setdefault(row["person"] or "—", {})
             person_cells[month] = row["versions_written"]
