@@ -175,7 +175,7 @@ def _candidates(
         signals = Signals(
             similarity=match,
             freshness=fresh.score,
-            reviewed=approved or (document.kind != "qa" and document.reviewed_at is not None),
+            reviewed=approved or (document.kind != Kind.qa and document.reviewed_at is not None),
             reuse_count=used.reuse_count,
             won=used.won + (outcome == Outcome.won),
             lost=used.lost + (outcome == Outcome.lost),
