@@ -2,7 +2,7 @@
 chunks: the dashboard reads none), in SQLite or KB_DATABASE_URL, each part of GET /dashboard
 timed on its own, median of `--runs`.
 
-    .venv/bin/python bench/dashboard.py [--documents 10000] [--runs 5]
+    .venv/bin/python bench/dashboard.py [--documents 10000] [--runs 5] [--home DIR]
 
 Prints milliseconds per part: the freshness audit, the confidential documents hidden from a
 contributor, the monthly contributions and the reuse breakdowns."""
@@ -70,12 +70,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--home", type=Path, help="a data folder built by an earlier run: reused as it is"
+    )
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="kb-dashboard-"))
+    home = args.home or Path(tempfile.mkdtemp(prefix="kb-dashboard-"))
     context = Context(Settings(home=home))
-    started = time.perf_counter()
-    build(context, args.documents)
-    print(f"built {args.documents} documents in {time.perf_counter() - started:.0f} s")
+    if not args.home or not (home / "kb.sqlite").exists():
+        started = time.perf_counter()
+        build(context, args.documents)
+        print(f"built {args.documents} documents in {time.perf_counter() - started:.0f} s")
     with Session(context.engine) as session:
         parts: dict[str, Callable[[], object]] = {
             "audit_freshness": lambda: audit_freshness(session, now=utcnow(), viewer=MANAGER),
