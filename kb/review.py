@@ -15,6 +15,7 @@ from kb.clock import utcnow
 from kb.errors import Conflict, Forbidden, InvalidInput
 from kb.events import record_event
 from kb.models import Document
+from kb.vocabulary import Status
 
 MAX_NOTE_CHARS = 2000
 
@@ -51,7 +52,7 @@ def review_document(
             f"only the owner ({document.owner or 'none'}), a verifier or a manager may review "
             f"document {document.id}"
         )
-    if document.status == "deleted":
+    if document.status == Status.deleted:
         raise Conflict(f"document {document.id} is deleted; restore it before reviewing it")
     note = (note or "").strip() or None
     if note is not None and len(note) > MAX_NOTE_CHARS:

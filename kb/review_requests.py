@@ -18,8 +18,7 @@ from kb.outbox import Message, notify
 from kb.review import MAX_NOTE_CHARS, record_review, review_document
 from kb.store import row_id
 from kb.verifiers import verifiers_of
-
-DECISIONS = {"approve": "approved", "needs_changes": "needs_changes"}
+from kb.vocabulary import REVIEW_OUTCOMES, ReviewDecision, ReviewStatus, Status, values
 
 
 def request_review(
@@ -31,13 +30,13 @@ def request_review(
     now: datetime | None = None,
 ) -> ReviewRequest:
     """Ask the document's verifiers to review it (an open request is returned as it is)."""
-    if document.status != "active":
+    if document.status != Status.active:
         raise Conflict(
             f"document {document.id} is {document.status}; only active ones are reviewed"
         )
     existing = session.exec(
         select(ReviewRequest).where(
-            ReviewRequest.document_id == document.id, ReviewRequest.status == "open"
+            ReviewRequest.document_id == document.id, ReviewRequest.status == ReviewStatus.open
         )
     ).first()
     if existing is not None:
@@ -108,7 +107,7 @@ def review_queue(session: Session, person: str) -> list[ReviewRequest]:
     """Open requests `person` is a verifier of, oldest first."""
     open_requests = session.exec(
         select(ReviewRequest)
-        .where(ReviewRequest.status == "open")
+        .where(ReviewRequest.status == ReviewStatus.open)
         .order_by(col(ReviewRequest.requested_at), col(ReviewRequest.id))
     )
     return [r for r in open_requests if person in r.verifiers]
@@ -118,7 +117,7 @@ def open_requests(session: Session) -> list[ReviewRequest]:
     return list(
         session.exec(
             select(ReviewRequest)
-            .where(ReviewRequest.status == "open")
+            .where(ReviewRequest.status == ReviewStatus.open)
             .order_by(col(ReviewRequest.requested_at), col(ReviewRequest.id))
         )
     )
@@ -137,8 +136,10 @@ def decide_review(
     """Approve (the document is verified now; a Q&A's current version is approved, see
     kb.answers) or ask for changes (the owner is told); by one of the request's verifiers,
     the owner or a manager."""
-    if decision not in DECISIONS:
-        raise InvalidInput(f"decision must be one of {', '.join(DECISIONS)} (got '{decision}')")
+    if decision not in values(ReviewDecision):
+        raise InvalidInput(
+            f"decision must be one of {', '.join(values(ReviewDecision))} (got '{decision}')"
+        )
     request = get_request(session, request_id)
     document = session.get(Document, request.document_id)
     assert document is not None
@@ -147,18 +148,18 @@ def decide_review(
             f"only a verifier of document {document.id} ({', '.join(request.verifiers)}), "
             "its owner or a manager may decide this review"
         )
-    if request.status != "open":
+    if request.status != ReviewStatus.open:
         raise Conflict(f"review request {request.id} is already decided ({request.status})")
     now, note = now or utcnow(), _note(note)
     detail = {"decision": decision, "request": request.id}
-    if decision == "approve":
+    if decision == ReviewDecision.approve:
         review_document(
             session, document, actor=actor, viewer=None, note=note, now=now, detail=detail
         )
     else:
         record_review(session, document, actor=actor, note=note, now=now, detail=detail)
         _tell_owner(session, document, request, actor, note)
-    request.status = DECISIONS[decision]
+    request.status = REVIEW_OUTCOMES[ReviewDecision(decision)].value
     request.decided_by, request.decided_at, request.decision_note = actor, now, note
     session.add(request)
     return request

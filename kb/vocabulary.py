@@ -73,6 +73,28 @@ class Role(StrEnum):
     service = "service"
 
 
+class ReviewDecision(StrEnum):
+    """What a verifier answers to a review request."""
+
+    approve = "approve"
+    needs_changes = "needs_changes"
+
+
+class ReviewStatus(StrEnum):
+    """A review request: open until a verifier decides it."""
+
+    open = "open"
+    approved = "approved"
+    needs_changes = "needs_changes"
+
+
+# The request's status once a decision is made.
+REVIEW_OUTCOMES = {
+    ReviewDecision.approve: ReviewStatus.approved,
+    ReviewDecision.needs_changes: ReviewStatus.needs_changes,
+}
+
+
 class Language(StrEnum):
     zh = "zh"
     en = "en"

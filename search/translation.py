@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb.glossary import Glossary, GlossaryEntry, form_key
+from kb.vocabulary import HAN_RANGES
 from search.dictionary import Dictionary
 from search.keyword import SynonymGroup
 from search.tokenize import ENGLISH_STOP_WORDS, chinese_sub_words, chinese_words, tokenize
@@ -29,7 +30,7 @@ DICTIONARY_WEIGHT = 0.5  # a general dictionary's is a guess among senses
 DICTIONARY_TRANSLATIONS = 3  # first glosses (or best headwords) taken per word
 CACHE_SIZE = 4096
 _ENGLISH_WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
-_HAS_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_HAS_CJK = re.compile(f"[{HAN_RANGES}]")
 
 
 @dataclass(frozen=True)

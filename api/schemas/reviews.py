@@ -11,9 +11,8 @@ from api.schemas.base import Request
 from kb.models import VerifierDefault
 from kb.outbox import WEBHOOK_FORMATS
 from kb.review import MAX_NOTE_CHARS
-from kb.review_requests import DECISIONS
 from kb.verifiers import Verifiers
-from kb.vocabulary import Kind
+from kb.vocabulary import Kind, ReviewDecision
 
 
 class ReviewRequestCreate(Request):
@@ -27,7 +26,7 @@ class StaleReviewsCreate(Request):
 
 
 class ReviewDecisionCreate(Request):
-    decision: Literal[tuple(DECISIONS)]  # type: ignore[valid-type]
+    decision: ReviewDecision
     note: str | None = Field(None, max_length=MAX_NOTE_CHARS)
 
 
