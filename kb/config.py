@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     embedding_precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto", description="arithmetic for batch encoding; auto = bfloat16 where the CPU has it"
     )
+    embedding_encoder: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
+        "auto",
+        description="how chunks are embedded in bulk; auto = ONNX Runtime float32 when it fits; "
+        "onnx-int8 stores its vectors under '<model>+int8'",
+    )
     query_encoder: Literal["auto", "onnx", "torch"] = Field(
         "auto", description="how single queries are embedded; auto = ONNX Runtime when it fits"
     )

