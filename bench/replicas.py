@@ -3,14 +3,16 @@ embeddings stored in the database, real keyword text), two replicas in one proce
 and searches, B follows), the real model for queries.
 
     .venv/bin/python bench/replicas.py [--chunks 100000] [--writes 200] [--rate 10]
-        [--database-url postgresql+psycopg://...]
+        [--database-url postgresql+psycopg://...] [--embed 1000] [--skip-compaction]
 
 Prints: the first build of the indexes; the latency of the next search after a write on the
 replica that wrote it (`min_seq`: it waits until the write is applied) p50 / p95; the cold
 start of a new replica from the saved index files plus the log since (against a rebuild from
-the database); replica B's lag behind commits at `--rate` writes per second, p50 / p99; and,
-on PostgreSQL, embedding throughput of 1, 2 and 4 `kb worker` processes on `--embed` chunks
-stored without vectors.
+the database); replica B's lag behind commits at `--rate` writes per second, p50 / p99; a
+compaction (a fifth of the chunks deleted in one write): how long B takes to apply it, its
+searches meanwhile and when its new HNSW graph (built aside) is ready; and, on PostgreSQL,
+embedding throughput of 1, 2 and 4 `kb worker` processes on `--embed` chunks stored without
+vectors. The machine should be otherwise idle: the figures are wall-clock times.
 """
 
 from __future__ import annotations
@@ -35,14 +37,17 @@ from sqlmodel import col, delete  # noqa: E402
 
 from api.context import Context  # noqa: E402
 from bench.beir import percentile  # noqa: E402
-from bench.search_speed import build  # noqa: E402
+from bench.search_speed import (
+    CHUNKS_PER_DOC,  # noqa: E402
+    build,  # noqa: E402
+)
 from kb.changes import committed_seq  # noqa: E402
 from kb.config import Settings  # noqa: E402
 from kb.db import transaction  # noqa: E402
 from kb.documents import build_draft, sha256  # noqa: E402
 from kb.embeddings import store_vectors  # noqa: E402
 from kb.models import Embedding  # noqa: E402
-from kb.store import ChunkInput, save_draft  # noqa: E402
+from kb.store import ChunkInput, resolve_document, save_draft, set_status  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,6 +115,37 @@ def lag_at_rate(writer: Context, follower: Context, writes: int, rate: float) ->
     return [(applied[s] - committed[s]) * 1000 for s in committed if s in applied]
 
 
+def compaction_lag(writer: Context, follower: Context, chunks: int) -> None:
+    """Delete, in one write, enough generated documents that over a fifth of the follower's
+    vector rows are dead (it compacts them and needs a new HNSW graph); print how long it took
+    to apply, its searches' latency meanwhile and when its new graph was ready."""
+    documents = int(0.21 * chunks / CHUNKS_PER_DOC) + 1
+    with transaction(writer.engine) as session:
+        for doc in range(documents):
+            set_status(session, resolve_document(session, f"gen-{doc}"), "deleted", actor="bench")
+    seq = committed_seq(session)
+    assert seq is not None
+    committed = time.perf_counter()
+    searches: list[float] = []
+    applied = ready = None
+    while ready is None and time.perf_counter() - committed < 600:
+        start = time.perf_counter()
+        follower.search.search("replication latency cluster", mode="semantic")
+        searches.append((time.perf_counter() - start) * 1000)
+        if applied is None and follower.indexes.applied_seq >= seq:
+            applied = time.perf_counter() - committed
+        if applied is not None and follower.indexes.generation().vector.approximate:
+            ready = time.perf_counter() - committed
+        time.sleep(0.05)
+    print(
+        f"compaction: {documents} documents ({documents * CHUNKS_PER_DOC} chunks) deleted in one "
+        f"write: the follower applied it in {applied or float('nan'):.1f} s; its HNSW graph, "
+        f"built aside, was ready after {ready or float('nan'):.1f} s; its {len(searches)} "
+        f"semantic searches meanwhile p50 {percentile(searches, 50):.0f} ms, p95 "
+        f"{percentile(searches, 95):.0f} ms"
+    )
+
+
 def store_without_vectors(context: Context, count: int) -> list[str]:
     """`count` one-chunk documents of real text, no vectors; their content hashes."""
     hashes = []
@@ -164,6 +200,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--embed", type=int, default=1000, help="chunks for the worker test")
+    parser.add_argument("--skip-compaction", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         a = Context(Settings(home=Path(tmp) / "a", database_url=args.database_url))
@@ -205,6 +242,8 @@ def main() -> None:
             f"{percentile(lags, 50):.0f} ms, p99 {percentile(lags, 99):.0f} ms, "
             f"max {max(lags):.0f} ms"
         )
+        if not args.skip_compaction:
+            compaction_lag(a, b, args.chunks)
         b.stop_following()
         a.stop_following()
         if a.engine.dialect.name != "postgresql":

@@ -292,6 +292,7 @@ class SearchIndexes:
             report = embed_pending(self.engine, self.embedder, document_ids, progress=progress)
             embedded = report.embedded
         generation = self.catch_up()
+        generation.vector.wait_for_graph()  # so the files saved hold it
         self.save()
         return _report(before, generation, embedded)
 
@@ -308,6 +309,7 @@ class SearchIndexes:
                 seq, identity = log_head(session)
                 generation = self._build(_empty(self, identity), session, None)
             self._publish(generation)
+        generation.vector.wait_for_graph()  # so the files saved hold it
         with self._file_lock():
             snapshot.remove(self.folder)
         self.save()

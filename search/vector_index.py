@@ -10,14 +10,22 @@ A graph is never changed once built: rows added after it (the tail, up to TAIL_R
 searched exactly beside it, and a longer tail goes into a copy of the graph. So `evolved` can
 make the next version of an index while searches read the current one: the two share the graph
 and the vector buffer (the next version writes only past the rows the current one reads).
+
+`evolved` (a replica applying changes) never builds a graph itself: building one over 100,000
+rows takes tens of seconds on two cores, which would hold the replica's lag that long. It
+starts the build in a thread (a `GraphBuild` over the rows as they are) and returns; until the
+graph is ready, searches of that version and of later ones with the same rows go exact (or use
+the previous graph plus a longer exact tail), and the first to look once it is ready adopts it.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 import shutil
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,6 +35,8 @@ import numpy as np
 from kb.errors import IndexMismatch, InvalidInput
 from search.index_files import recover_dir, replace_dir
 from search.vector_math import best_positions, inner_products, omp_threads
+
+logger = logging.getLogger(__name__)
 
 FORMAT = 1
 DEAD = -1
@@ -62,6 +72,7 @@ class VectorIndex:
         self._n = 0
         self._row_of: dict[int, int] = {}
         self._graph: faiss.Index | None = None  # HNSW; labels are row numbers
+        self._pending: GraphBuild | None = None  # a graph over these rows being built aside
 
     def __len__(self) -> int:
         return len(self._row_of)
@@ -69,7 +80,14 @@ class VectorIndex:
     @property
     def approximate(self) -> bool:
         """True when searches go through the HNSW graph."""
-        return self._graph is not None and len(self) >= self.approximate_threshold
+        return self._current_graph() is not None and len(self) >= self.approximate_threshold
+
+    def wait_for_graph(self) -> None:
+        """Wait until a graph being built aside is ready (before saving it, say)."""
+        pending = self._pending
+        if pending is not None:
+            pending.wait()
+            self._current_graph()
 
     def ids(self) -> np.ndarray:
         """Ids of the indexed vectors."""
@@ -92,41 +110,49 @@ class VectorIndex:
         new = copy.copy(self)
         new._ids = self._ids.copy()
         new._row_of = dict(self._row_of)
-        new.remove(list(remove))
+        new._drop(list(remove))
         if len(add_ids):
-            new.add(add_ids, add_vectors)
+            new._append(add_ids, add_vectors)
+        new._maintain(aside=True)
         return new
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Index vectors under `ids`; an id already present is replaced."""
+        if self._append(ids, vectors):
+            self._maintain()
+
+    def remove(self, ids: Iterable[int]) -> None:
+        """Drop these ids; unknown ids are ignored."""
+        if self._drop(ids):
+            self._maintain()
+
+    def _append(self, ids: np.ndarray, vectors: np.ndarray) -> bool:
         ids = np.asarray(ids, np.int64).reshape(-1)
         if not len(ids):
-            return
+            return False
         vectors = self._checked(vectors, len(ids))
         if ids.min() < 0:
             raise InvalidInput("vector ids must be non-negative")
         _, last = np.unique(ids[::-1], return_index=True)
         keep = np.sort(len(ids) - 1 - last)
         ids, vectors = ids[keep], vectors[keep]
-        self.remove(ids)
+        self._drop(ids)
         start = self._n
         self._reserve(len(ids))
         self._vectors[start : start + len(ids)] = vectors
         self._ids[start : start + len(ids)] = ids
         self._n += len(ids)
         self._row_of.update(zip(ids.tolist(), range(start, self._n), strict=True))
-        self._maintain()
+        return True
 
-    def remove(self, ids: Iterable[int]) -> None:
-        """Drop these ids; unknown ids are ignored."""
+    def _drop(self, ids: Iterable[int]) -> bool:
         removed = False
         for chunk_id in ids.tolist() if isinstance(ids, np.ndarray) else ids:
             row = self._row_of.pop(int(chunk_id), None)
             if row is not None:
                 self._ids[row] = DEAD
                 removed = True
-        if removed:
-            self._maintain()
+        return removed
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
@@ -149,16 +175,17 @@ class VectorIndex:
         if k == 0 or not self._row_of:
             return []
         ids = self._ids[: self._n]
+        graph = self._current_graph() if len(self) >= self.approximate_threshold else None
         if allowed is None:
-            if exact or not self.approximate:
+            if exact or graph is None:
                 return self._exact(q, k, None)
-            return self._approximate(q, k, None, 1.0)
+            return self._approximate(graph, q, k, None, 1.0)
         mask = np.isin(ids, np.asarray(allowed, np.int64)) & (ids != DEAD)
         count = int(np.count_nonzero(mask))
         small = count <= SMALL_SUBSET or (count < SELECTIVE * len(self) and count <= LARGE_SUBSET)
-        if exact or not self.approximate or small:
+        if exact or graph is None or small:
             return self._exact(q, k, np.flatnonzero(mask))
-        return self._approximate(q, k, mask, count / len(self))
+        return self._approximate(graph, q, k, mask, count / len(self))
 
     def _exact(self, q: np.ndarray, k: int, rows: np.ndarray | None) -> list[tuple[int, float]]:
         """Brute force over `rows` (all live rows when None)."""
@@ -176,19 +203,18 @@ class VectorIndex:
         return list(zip(self._ids[rows[best]].tolist(), scores[best].tolist(), strict=True))
 
     def _approximate(
-        self, q: np.ndarray, k: int, mask: np.ndarray | None, share: float
+        self, graph: faiss.Index, q: np.ndarray, k: int, mask: np.ndarray | None, share: float
     ) -> list[tuple[int, float]]:
         """HNSW search over the graph's rows (a selective filter gets a wider beam, up to 8x
         efSearch), and exact search over the tail of rows added since the graph was built."""
-        assert self._graph is not None
-        built = int(self._graph.ntotal)
+        built = int(graph.ntotal)
         ef = max(k, int(self.ef_search * min(8.0, max(1.0, 0.2 / share))))
         params = faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
         selector, bits = self._selector(mask, built)
         if selector is not None:
             params.sel = selector
         with omp_threads(1):
-            scores, rows = self._graph.search(q[None, :], k, params=params)
+            scores, rows = graph.search(q[None, :], k, params=params)
         del bits  # the selector read it during the search
         found = rows[0] >= 0
         hits = list(zip(self._ids[rows[0][found]].tolist(), scores[0][found].tolist(), strict=True))
@@ -212,24 +238,46 @@ class VectorIndex:
         bits = np.packbits(mask[:built], bitorder="little")
         return faiss.IDSelectorBitmap(built, faiss.swig_ptr(bits)), bits
 
-    def _maintain(self) -> None:
+    def _maintain(self, *, aside: bool = False) -> None:
         """Compact when too many rows are dead; build, copy-and-extend or drop the graph to
-        suit (a graph is never changed in place: an older version of the index may use it)."""
+        suit (a graph is never changed in place: an older version of the index may use it),
+        here or, `aside`, in a thread (see the module docstring)."""
         if self._n - len(self) > MAX_DEAD_SHARE * self._n:
             self._compact()
+        graph = self._current_graph()
         if len(self) < self.approximate_threshold // 2:
-            self._graph = None
-        elif self._graph is None and len(self) >= self.approximate_threshold:
+            self._graph = self._pending = None
+            return
+        if graph is None and len(self) < self.approximate_threshold:
+            return
+        if graph is not None and self._n - graph.ntotal <= TAIL_ROWS:
+            return
+        if not aside:
+            self._graph, self._pending = self._build_graph(graph, self._vectors, self._n), None
+        elif self._pending is None:  # one build at a time; the next starts once it is adopted
+            self._pending = GraphBuild(self, graph, self._vectors, self._n)
+
+    def _build_graph(self, base: faiss.Index | None, vectors: np.ndarray, rows: int) -> faiss.Index:
+        """`base` copied (or a new graph) with rows up to `rows` of `vectors` added."""
+        graph: faiss.Index
+        if base is None:
             graph = faiss.IndexHNSWFlat(self.dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
             graph.hnsw.efConstruction = self.ef_construction
-            self._extend(graph)
-        elif self._graph is not None and self._n - self._graph.ntotal > TAIL_ROWS:
-            self._extend(faiss.clone_index(self._graph))
-
-    def _extend(self, graph: faiss.Index) -> None:
+        else:
+            graph = faiss.clone_index(base)
         with omp_threads(os.cpu_count() or 1):
-            graph.add(self._vectors[graph.ntotal : self._n])
-        self._graph = graph
+            graph.add(vectors[graph.ntotal : rows])
+        return graph
+
+    def _current_graph(self) -> faiss.Index | None:
+        """The graph, adopting one built aside once it is ready."""
+        pending = self._pending
+        if pending is not None and pending.done:
+            built = pending.graph
+            if built is not None and (self._graph is None or built.ntotal > self._graph.ntotal):
+                self._graph = built
+            self._pending = None  # adopted, or failed (the next change tries again)
+        return self._graph
 
     def _compact(self) -> None:
         """Drop dead rows; the graph, whose labels are rows, must then be rebuilt."""
@@ -237,7 +285,7 @@ class VectorIndex:
         self._vectors, self._ids = self._vectors[live], self._ids[live]
         self._n = len(live)
         self._row_of = dict(zip(self._ids.tolist(), range(self._n), strict=True))
-        self._graph = None
+        self._graph = self._pending = None
 
     def _reserve(self, extra: int) -> None:
         """Room for `extra` more rows, growing capacity geometrically."""
@@ -272,8 +320,9 @@ class VectorIndex:
         tmp.mkdir()
         np.save(tmp / "vectors.npy", self._vectors[: self._n])
         np.save(tmp / "ids.npy", self._ids[: self._n])
-        if self._graph is not None:
-            faiss.write_index(self._graph, str(tmp / "hnsw.faiss"))
+        graph = self._current_graph()
+        if graph is not None:
+            faiss.write_index(graph, str(tmp / "hnsw.faiss"))
         sidecar = {
             "model": self.model_id,
             "dim": self.dim,
@@ -326,10 +375,39 @@ class VectorIndex:
             if graph.ntotal > len(ids) or graph.d != self.dim:
                 raise ValueError(f"HNSW graph holds {graph.ntotal} vectors, not {len(ids)}")
             self._graph = graph
-        self._maintain()
+        self._maintain(aside=True)  # a replica starting: searches go exact until it is built
 
 
 def _corrupt(path: Path, exc: Exception) -> IndexMismatch:
     return IndexMismatch(
         f"vector index in {path} cannot be read ({exc}); run `kb reindex` to rebuild it"
     )
+
+
+class GraphBuild:
+    """An HNSW graph over the first `rows` rows of `vectors`, built in a daemon thread (FAISS
+    releases the GIL while it builds): `base` (a graph over a prefix of them) copied and
+    extended, or a new one. `graph` is None until `done`, and stays None if the build failed."""
+
+    def __init__(
+        self, index: VectorIndex, base: faiss.Index | None, vectors: np.ndarray, rows: int
+    ) -> None:
+        self.graph: faiss.Index | None = None
+        self.done = False
+        self._thread = threading.Thread(
+            target=self._run, args=(index, base, vectors, rows), name="hnsw-build", daemon=True
+        )
+        self._thread.start()
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def _run(
+        self, index: VectorIndex, base: faiss.Index | None, vectors: np.ndarray, rows: int
+    ) -> None:
+        try:
+            self.graph = index._build_graph(base, vectors, rows)
+        except Exception:  # MemoryError and FAISS's RuntimeError; searches stay exact
+            logger.exception("building the HNSW graph over %d rows failed", rows)
+        finally:
+            self.done = True

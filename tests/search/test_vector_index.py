@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -186,6 +187,36 @@ def test_crossing_the_threshold_switches_mode() -> None:
     assert index.approximate
     index.remove(range(60))
     assert not index.approximate
+
+
+def test_a_new_version_builds_its_graph_aside(data: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replica applying a compaction (a fifth of the rows removed) does not wait for the new
+    HNSW graph: `evolved` returns while the graph is built in a thread (held here until
+    released), the new version searches exactly meanwhile, the old one keeps its graph, and
+    the new version adopts its graph once it is ready."""
+    vectors, queries = data
+    old = filled("hnsw", vectors)
+    release = threading.Event()
+    builders: list[str] = []
+    real = vector_index.faiss.IndexHNSWFlat
+
+    def held(*args: object) -> object:
+        builders.append(threading.current_thread().name)
+        assert release.wait(30), "the graph build was never released"
+        return real(*args)
+
+    monkeypatch.setattr(vector_index.faiss, "IndexHNSWFlat", held)
+    gone = list(vectors)[: len(vectors) // 4]
+    new = old.evolved(gone, np.empty(0, np.int64), np.empty((0, DIM), np.float32))
+    kept = {i: v for i, v in vectors.items() if i not in set(gone)}
+    assert not new.approximate and old.approximate  # building aside; the old graph serves
+    assert matches_reference(new, kept, queries) == 1.0
+    assert matches_reference(old, vectors, queries) >= 0.95
+    release.set()
+    new.wait_for_graph()
+    assert builders == ["hnsw-build"] and new.approximate
+    assert matches_reference(new, kept, queries) >= 0.95
+    assert not {i for q in queries for i, _ in new.search(q, 10)} & set(gone)
 
 
 @pytest.mark.parametrize(
