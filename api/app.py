@@ -12,6 +12,7 @@ from fastapi_offline import FastAPIOffline
 from api.context import Context
 from api.deps import only_known_query_parameters
 from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.idempotency import install_replays
 from api.limits import BodySizeLimit
 from api.request_log import RequestObserver
 from api.routes import (
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.state.context = context
     app.add_middleware(BodySizeLimit, max_bytes=context.settings.max_request_bytes)
     install_error_handlers(app)
+    install_replays(app)
     routers = (
         health,
         metrics,

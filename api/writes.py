@@ -62,7 +62,13 @@ def make_searchable(
     a search's `min_seq` to read the write on any replica). The write stands even if this fails
     (the indexes are derived): its text is keyword-searchable once applied, and `kb check`
     shows chunks without vectors."""
-    seq = committed_seq(session)
+    return searchable_from(context, committed_seq(session), document_ids)
+
+
+def searchable_from(
+    context: Context, seq: int | None, document_ids: Sequence[int | None] = ()
+) -> int | None:
+    """`make_searchable` for a write whose last seq is `seq`."""
     try:
         if not context.settings.embedding_workers:
             ids = [d for d in document_ids if d is not None]

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
-from kb import embedding_queue, models  # noqa: F401  (registers the tables)
+from kb import embedding_queue, idempotency, models  # noqa: F401  (registers the tables)
 from kb.changes import EVERYTHING, ensure_counter, note_change
 from kb.config import Settings
 from kb.errors import ConfigurationError

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from api.deps import ContextDep, Contributor, Manager
+from api.idempotency import Once, OnceDep
 from api.schemas.documents import (
     DocumentCreate,
     DocumentFields,
@@ -43,12 +44,12 @@ router = APIRouter(tags=["documents"])
 
 @router.post("/documents", status_code=201)
 def create_document(
-    body: DocumentCreate, person: Contributor, context: ContextDep
+    body: DocumentCreate, person: Contributor, context: ContextDep, once: OnceDep
 ) -> DocumentSaved:
     """Contribute a document: the caller is its author (and owner unless `owner` is given).
     The response names near-duplicates the caller can see, if any."""
     submission = new_submission(body)
-    with transaction(context.engine) as session:
+    with once.replaying_a_twin(), transaction(context.engine) as session:
         result = submit_new(
             session,
             context.ingester.budget,
@@ -56,9 +57,10 @@ def create_document(
             author=person.name,
             viewer=viewer_of(person),
         )
-    document = saved(result)
+        document = saved(result)
+        once.remember(session, 201, document, [result.document.id])
     document.seq = make_searchable(context, session, [result.document.id])
-    return with_near_duplicates([document], person, context)[0]
+    return once.completed(with_near_duplicates([document], person, context)[0])
 
 
 UPLOAD_FORM_FIELDS = {
@@ -106,6 +108,7 @@ def upload_documents(
     file: UploadFile,
     person: Contributor,
     context: ContextDep,
+    once: OnceDep,
     title: Annotated[
         str | None, Form(max_length=500, description="for a file that holds one document")
     ] = None,
@@ -141,7 +144,7 @@ def upload_documents(
         author=person.name,
         max_bytes=limit,
     )
-    with transaction(context.engine) as session:
+    with once.replaying_a_twin(), transaction(context.engine) as session:
         results = store_upload(
             session,
             prepared,
@@ -149,20 +152,23 @@ def upload_documents(
             change_note=change_note,
             viewer=viewer_of(person),
         )
-    documents = [saved(r) for r in results]
-    seq = make_searchable(context, session, [d.id for d in documents])
+        documents = [saved(r) for r in results]
+        ids: list[int | None] = [d.id for d in documents]
+        once.remember(session, 201, DocumentUploaded(documents=documents), ids)
+    seq = make_searchable(context, session, ids)
     for document in documents:
         document.seq = seq
-    return DocumentUploaded(documents=with_near_duplicates(documents, person, context), seq=seq)
+    uploaded = DocumentUploaded(documents=with_near_duplicates(documents, person, context), seq=seq)
+    return once.completed(uploaded)
 
 
 @router.put("/documents/{ref:path}")
 def update_document(
-    ref: str, body: DocumentUpdate, person: Contributor, context: ContextDep
+    ref: str, body: DocumentUpdate, person: Contributor, context: ContextDep, once: OnceDep
 ) -> DocumentSaved:
     """A new version. A stale `base_version` is refused (409, with `current_version`)."""
     submission = revision_of(body)
-    with transaction(context.engine) as session:
+    with once.replaying_a_twin(), transaction(context.engine) as session:
         document = visible_document(session, ref, viewer_of(person))
         check_changes(session, viewer_of(person), document, submission.fields)
         result = revise_or_hold(
@@ -173,11 +179,14 @@ def update_document(
             base_version=body.base_version,
             author=person.name,
         )
-    if isinstance(result, PendingEdit):
-        return held(document, result)
-    revised = saved(result)
-    revised.seq = make_searchable(context, session, [result.document.id])
-    return revised
+        if isinstance(result, PendingEdit):
+            answer, revised_id = held(document, result), None
+        else:
+            answer, revised_id = saved(result), result.document.id
+        once.remember(session, 200, answer, [revised_id])
+    if revised_id is not None:
+        answer.seq = make_searchable(context, session, [revised_id])
+    return once.completed(answer)
 
 
 def held(document: Document, pending: PendingEdit) -> DocumentSaved:
@@ -197,38 +206,53 @@ def held(document: Document, pending: PendingEdit) -> DocumentSaved:
 
 @router.delete("/documents/{ref:path}")
 def delete_document(
-    ref: str, person: Manager, context: ContextDep, duplicate_of: str | None = None
+    ref: str,
+    person: Manager,
+    context: ContextDep,
+    once: OnceDep,
+    duplicate_of: str | None = None,
 ) -> StatusChanged:
     """Soft delete: out of search and listings, history kept (`.../restore` brings it back).
     `duplicate_of` names the document this one is a near-duplicate of (the one kept):
     contributions count such a deletion apart from others."""
-    return _set_status(ref, "deleted", person, context, duplicate_of)
+    return _set_status(ref, "deleted", person, context, once, duplicate_of)
 
 
 @router.post("/documents/{ref:path}/archive")
-def archive_document(ref: str, person: Manager, context: ContextDep) -> StatusChanged:
-    return _set_status(ref, "archived", person, context)
+def archive_document(
+    ref: str, person: Manager, context: ContextDep, once: OnceDep
+) -> StatusChanged:
+    return _set_status(ref, "archived", person, context, once)
 
 
 @router.post("/documents/{ref:path}/restore")
-def restore_document(ref: str, person: Manager, context: ContextDep) -> StatusChanged:
+def restore_document(
+    ref: str, person: Manager, context: ContextDep, once: OnceDep
+) -> StatusChanged:
     """Bring an archived (or deleted) document back to active, recorded as a 'restore' event
     (no new version)."""
-    return _set_status(ref, "active", person, context)
+    return _set_status(ref, "active", person, context, once)
 
 
 def _set_status(
-    ref: str, status: str, person: Person, context: ContextDep, duplicate_of: str | None = None
+    ref: str,
+    status: str,
+    person: Person,
+    context: ContextDep,
+    once: Once,
+    duplicate_of: str | None = None,
 ) -> StatusChanged:
-    with transaction(context.engine) as session:
+    with once.replaying_a_twin(), transaction(context.engine) as session:
         document = visible_document(session, ref, viewer_of(person))
         original = _kept_copy(session, duplicate_of, person) if duplicate_of else None
         changed = store_set_status(
             session, document, status, actor=person.name, duplicate_of=original
         )
-    seq = make_searchable(context, session)
-    assert document.id is not None
-    return StatusChanged(id=document.id, status=document.status, changed=changed, seq=seq)
+        assert document.id is not None
+        answer = StatusChanged(id=document.id, status=document.status, changed=changed)
+        once.remember(session, 200, answer, [])
+    answer.seq = make_searchable(context, session)
+    return once.completed(answer)
 
 
 def _kept_copy(session: Session, ref: str, person: Person) -> Document:

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import ContextDep, Reporter, Searcher, SessionDep
+from api.idempotency import OnceDep
 from api.schemas.governance import (
     BidDetail,
     BidPublic,
@@ -30,11 +31,13 @@ router = APIRouter(tags=["reuse"])
 
 
 @router.post("/reuse", status_code=201)
-def create_reuse(body: ReuseCreate, person: Reporter, context: ContextDep) -> ReusePublic:
+def create_reuse(
+    body: ReuseCreate, person: Reporter, context: ContextDep, once: OnceDep
+) -> ReusePublic:
     """Record that a chunk (or a document version) went into a proposal. `user` is the person
     in the proposal tool (default: the caller), a kb user. The same (proposal, chunk or
     version, user) reported again returns the first record instead of a second one."""
-    with transaction(context.engine) as session:
+    with once.replaying_a_twin(), transaction(context.engine) as session:
         if body.user is not None:
             check_reuser(session, body.user)
         if body.chunk_id is not None:
@@ -66,6 +69,7 @@ def create_reuse(body: ReuseCreate, person: Reporter, context: ContextDep) -> Re
         )
         assert reuse.id is not None
         public = ReusePublic(**reuse.model_dump())
+        once.remember(session, 201, public, [], final=True)
     return public
 
 
@@ -92,20 +96,23 @@ def read_reuse(
 
 
 @router.post("/bids/{ref}/outcome")
-def set_outcome(ref: str, body: OutcomeCreate, person: Reporter, context: ContextDep) -> BidPublic:
+def set_outcome(
+    ref: str, body: OutcomeCreate, person: Reporter, context: ContextDep, once: OnceDep
+) -> BidPublic:
     """Record (or correct) a bid's outcome and write it, with its reasons, competitors, amount
     and decision date, into a new version of the bid's bid_result document (made if kb knows
     the bid only from reuse or a proposal)."""
     report = OutcomeReport(**body.model_dump())
-    with transaction(context.engine) as session:
+    with once.replaying_a_twin(), transaction(context.engine) as session:
         bid, saved = report_outcome(
             session, context.ingester.budget, ref, report, author=person.name
         )
         public = BidPublic(
             **bid.model_dump(), document_id=saved.document.id, version=saved.version.number
         )
+        once.remember(session, 200, public, [saved.document.id])
     make_searchable(context, session, [saved.document.id])
-    return public
+    return once.completed(public)
 
 
 @router.get("/bids/{ref}")

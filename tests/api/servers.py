@@ -1,19 +1,27 @@
-"""Real servers for tests: uvicorn on a free loopback port, in a thread of the test process."""
+"""Real servers for tests: uvicorn on a free loopback port, in a thread of the test process, or
+`kb serve` in a process of its own."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 import uvicorn
 
 from api.app import create_app
 from api.context import Context
+from kb.config import Settings
 from tests.api.conftest import Headers, add_people
+from tests.conftest import ROOT
 
 
 def free_port() -> int:
@@ -58,3 +66,60 @@ def live_server_over(context: Context) -> Iterator[LiveServer]:
     people = add_people(context)
     with serve(context) as base:
         yield LiveServer(base, people, context)
+
+
+@contextmanager
+def serve_process(settings: Settings, **environment: str) -> Iterator[ServedProcess]:
+    """`kb serve` in a process of its own (which a test may kill) over `settings`' data folder
+    and database, on a free port, once it answers /health; stopped when the block ends."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "KB_HOME": str(settings.home),
+        "HF_HUB_OFFLINE": "1",
+        "KB_QUERY_ENCODER": "torch",  # no ONNX export per data folder: starts faster
+        **environment,
+    }
+    if settings.database_url:
+        env["KB_DATABASE_URL"] = settings.database_url
+    log = settings.home.parent / f"serve-{port}.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    served = ServedProcess(f"http://127.0.0.1:{port}", process, log)
+    try:
+        served.wait_until_up()
+        yield served
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@dataclass
+class ServedProcess:
+    base: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def wait_until_up(self) -> None:
+        deadline = time.monotonic() + 120
+        while True:
+            assert self.process.poll() is None, f"kb serve exited: {self.log.read_text()}"
+            assert time.monotonic() < deadline, "kb serve did not start"
+            try:
+                if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs."""
+        self.process.kill()
+        self.process.wait(timeout=30)
