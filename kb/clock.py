@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 
 
 def utcnow() -> datetime:
@@ -41,5 +41,10 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+# An answer's time ends with its zone (`Z` for UTC): the pattern says so in OpenAPI.
+ZONED_TIME = {"type": "string", "format": "date-time", "pattern": "(Z|[+-][0-9]{2}:[0-9]{2})$"}
+
 # A time in an answer: the store's naive UTC, sent with its timezone (OpenAPI `date-time`).
-UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+UtcDatetime = Annotated[
+    datetime, AfterValidator(as_utc), WithJsonSchema(ZONED_TIME, mode="serialization")
+]

@@ -15,7 +15,7 @@ from kb.clock import UtcDatetime
 from kb.errors import InvalidInput
 from kb.language import detect_language
 from kb.models import Chunk
-from kb.vocabulary import Mode, values
+from kb.vocabulary import Confidentiality, Kind, Language, Mode, values
 from search.catalog import DocEntry
 from search.dictionary import cedict
 from search.fusion import convex_combination, one_signal
@@ -36,16 +36,16 @@ class SearchHit:
     document_id: int
     source_id: str
     title: str
-    kind: str
+    kind: Kind
     version: int
     chunk_id: int
     section: str
     snippet: str
     score: float
     owner: str | None
-    language: str
+    language: Language
     updated_at: UtcDatetime
-    confidentiality: str
+    confidentiality: Confidentiality
     current: bool = True
     metadata: dict[str, Any] = field(default_factory=dict)
 
@@ -312,16 +312,16 @@ class SearchService:
                 document_id=doc.id,
                 source_id=doc.source_id,
                 title=doc.title,
-                kind=doc.kind,
+                kind=Kind(doc.kind),
                 version=doc.version,
                 chunk_id=chunk_id,
                 section=chunks[chunk_id].heading_path,
                 snippet=make_snippet(chunks[chunk_id].text, terms),
                 score=round(float(score), 6),
                 owner=doc.owner,
-                language=doc.language,
+                language=Language(doc.language),
                 updated_at=doc.updated_at,
-                confidentiality=doc.confidentiality,
+                confidentiality=Confidentiality(doc.confidentiality),
                 current=doc.version == _current_version(generation, doc),
                 metadata=doc.meta,
             )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from api.schemas.governance import FreshnessDetail
+from kb.vocabulary import Outcome
 
 
 class ReasonCount(BaseModel):
@@ -37,7 +39,7 @@ class WinLossRow(BaseModel):
 
 
 class WinLossPublic(BaseModel):
-    group_by: str
+    group_by: Literal["competitor", "industry", "product", "quarter", "owner"]
     rows: list[WinLossRow]
 
     @classmethod
@@ -50,7 +52,7 @@ class IntelPublic(BaseModel):
     source_id: str
     title: str
     owner: str | None
-    observed: str | None
+    observed: date | None
     source: str | None
     content_date: str | None
     freshness: FreshnessDetail
@@ -60,9 +62,9 @@ class BidFactsPublic(BaseModel):
     document_id: int
     bid: str
     customer: str | None
-    outcome: str
+    outcome: Outcome
     amount: float | None
-    decided: str | None = Field(description="the decision date")
+    decided: date | None = Field(description="the decision date")
     owner: str | None
     industry: str | None
     competitors: list[str]

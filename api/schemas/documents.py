@@ -32,6 +32,7 @@ from kb.vocabulary import (
     MetadataField,
     Outcome,
     Shape,
+    Status,
     values,
 )
 
@@ -137,7 +138,7 @@ class DocumentSaved(BaseModel):
     id: int
     source_id: str
     version: int
-    kind: str
+    kind: Kind
     title: str
     changed: bool
     seq: int | None = Field(
@@ -167,12 +168,12 @@ class DocumentPublic(BaseModel):
 
     id: int
     source_id: str
-    kind: str
+    kind: Kind
     title: str
-    language: str
+    language: Language
     owner: str | None
-    status: str
-    confidentiality: str
+    status: Status
+    confidentiality: Confidentiality
     version: int
     metadata: dict[str, Any]
     created_at: UtcDatetime
@@ -337,6 +338,6 @@ class DiffPublic(BaseModel):
 
 class StatusChanged(BaseModel):
     id: int
-    status: str
+    status: Status
     changed: bool
     seq: int | None = Field(None, description="as a saved document's `seq`")

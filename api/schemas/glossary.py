@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from kb.vocabulary import EntryType
+
 
 class GlossaryEntryPublic(BaseModel):
     name: str = Field(description="the canonical name")
-    type: str
+    type: EntryType
     zh: list[str]
     en: list[str]
     variants: list[str] = Field(description="abbreviations and other spellings")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -21,7 +21,7 @@ from kb.freshness import AuditRow, Freshness, status_counts
 from kb.handover import Handover
 from kb.models import Person
 from kb.review import MAX_NOTE_CHARS, Review
-from kb.vocabulary import Outcome, Role
+from kb.vocabulary import Kind, Outcome, Role, Status
 
 
 class ReuseCreate(Request):
@@ -76,7 +76,7 @@ class OutcomeCreate(Request):
 
 class BidPublic(BaseModel):
     ref: str
-    outcome: str
+    outcome: Outcome
     recorded_at: UtcDatetime
     recorded_by: str | None
     document_id: int | None = Field(None, description="the bid_result document written")
@@ -92,8 +92,8 @@ class BidDocumentPublic(BaseModel):
 
 class BidDetail(BaseModel):
     ref: str
-    outcome: str | None
-    recorded_at: datetime | None
+    outcome: Outcome | None
+    recorded_at: UtcDatetime | None
     recorded_by: str | None
     document: BidDocumentPublic | None = Field(description="its bid_result document")
     fields: dict[str, Any] = Field(
@@ -101,6 +101,9 @@ class BidDetail(BaseModel):
     )
     proposals: list[BidDocumentPublic]
     reuse_count: int
+
+
+FreshnessStatus = Literal["fresh", "due_soon", "stale", "unowned"]
 
 
 # -- people ---------------------------------------------------------------------------------
@@ -125,7 +128,7 @@ class TokenIssued(BaseModel):
 
 class UserPublic(BaseModel):
     name: str
-    role: str
+    role: Role
     team: str | None
     display_name: str | None
     disabled: bool
@@ -160,7 +163,7 @@ class ContributionRow(BaseModel):
 
     person: str | None = None
     team: str | None = None
-    kind: str | None = None
+    kind: Kind | None = None
     documents_created: int
     documents_deleted: int = Field(
         0,
@@ -185,7 +188,7 @@ class ContributionRow(BaseModel):
 class ContributionsPublic(BaseModel):
     since: date | None
     until: date | None
-    group_by: str
+    group_by: Literal["person", "team", "kind"]
     rows: list[ContributionRow]
 
     @classmethod
@@ -202,7 +205,7 @@ class ContributionsPublic(BaseModel):
 
 
 class FreshnessDetail(BaseModel):
-    status: str = Field(description="fresh, due_soon, stale or unowned")
+    status: FreshnessStatus
     score: int = Field(description="0-100")
     interval_days: int | None = Field(description="review interval; null: never goes stale")
     last_verified: UtcDatetime
@@ -216,10 +219,10 @@ class AuditRowPublic(FreshnessDetail):
     document_id: int
     source_id: str
     title: str
-    kind: str
+    kind: Kind
     owner: str | None
     team: str | None = Field(description="the owner's team")
-    document_status: str
+    document_status: Status
 
 
 class FreshnessAuditPublic(BaseModel):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
 class HealthPublic(BaseModel):
-    status: str = Field(description="ok, or degraded when the database is unreachable")
+    status: Literal["ok", "degraded"] = Field(
+        description="degraded when the database is unreachable"
+    )
     ready: bool = Field(description="the indexes are loaded and the database answers")
     database: str
     seq: int | None = Field(description="the change-log position the indexes hold")

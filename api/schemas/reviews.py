@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from api.schemas.base import Request
+from kb.clock import UtcDatetime
 from kb.models import VerifierDefault
 from kb.outbox import WEBHOOK_FORMATS
 from kb.review import MAX_NOTE_CHARS
@@ -34,16 +34,16 @@ class ReviewRequestPublic(BaseModel):
     id: int
     document_id: int
     title: str
-    kind: str
+    kind: Kind
     owner: str | None
     version: int
     verifiers: list[str]
     requested_by: str | None
-    requested_at: datetime
+    requested_at: UtcDatetime
     note: str | None
-    status: str
+    status: Literal["open", "approved", "needs_changes"]
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: UtcDatetime | None
     decision_note: str | None
 
 
@@ -71,7 +71,7 @@ class VerifierDefaultUpdate(Request):
 
 
 class VerifierDefaultPublic(BaseModel):
-    kind: str
+    kind: Kind
     team: str | None
     verifiers: list[str]
 
@@ -109,14 +109,14 @@ class DeliveryPublic(BaseModel):
     topic: str
     subject: str
     document_id: int | None
-    channel: str
+    channel: Literal["email", "webhook", "wecom", "dingtalk", "feishu"]
     target: str
-    status: str
+    status: Literal["pending", "sent", "failed"]
     attempts: int
-    next_attempt_at: datetime
+    next_attempt_at: UtcDatetime
     last_error: str | None
-    sent_at: datetime | None
-    created_at: datetime
+    sent_at: UtcDatetime | None
+    created_at: UtcDatetime
 
 
 class DeliveriesPublic(BaseModel):
@@ -132,10 +132,10 @@ class PendingEditPublic(BaseModel):
     text: str | None
     change_note: str | None
     author: str
-    created_at: datetime
-    status: str
+    created_at: UtcDatetime
+    status: Literal["pending", "accepted", "rejected"]
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: UtcDatetime | None
 
 
 class PendingEditsPublic(BaseModel):

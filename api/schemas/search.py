@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from api.schemas.base import (
@@ -10,7 +12,7 @@ from api.schemas.base import (
     Request,
 )
 from kb.clock import UtcDatetime
-from kb.vocabulary import Mode
+from kb.vocabulary import Kind, Mode, Outcome
 from search.service import SearchHit
 
 
@@ -69,7 +71,7 @@ class SuggestionRequest(Request):
 
 
 class FreshnessPublic(BaseModel):
-    status: str
+    status: Literal["fresh", "due_soon", "stale", "unowned"]
     score: int
     due_at: UtcDatetime | None
     last_verified: UtcDatetime
@@ -106,7 +108,7 @@ class SuggestionPublic(BaseModel):
     document_id: int
     source_id: str
     title: str
-    kind: str
+    kind: Kind
     version: int
     section: str
     section_type: str | None = Field(description="a proposal section's type (kb.sections)")
@@ -127,7 +129,9 @@ class SuggestionPublic(BaseModel):
     owner: str | None
     freshness: FreshnessPublic
     reuse: ReuseStatsPublic
-    bid_outcome: str | None = Field(description="outcome of the bid the content was written for")
+    bid_outcome: Outcome | None = Field(
+        description="outcome of the bid the content was written for"
+    )
     customer: str | None
     industry: str | None
 
