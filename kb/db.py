@@ -52,7 +52,14 @@ def make_read_engine(settings: Settings) -> Engine | None:
     """An engine on the read replica (KB_DATABASE_READ_URL), None when there is none."""
     if not settings.database_read_url:
         return None
-    return create_engine(settings.database_read_url, pool_pre_ping=True)
+    return create_engine(
+        settings.database_read_url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=0,
+        pool_timeout=settings.db_pool_timeout,
+        hide_parameters=True,  # as the main engine: no values in errors and logs
+    )
 
 
 def _add_missing_columns(engine: Engine) -> None:

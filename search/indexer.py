@@ -185,6 +185,8 @@ class SearchIndexes:
 
     def _load(self) -> Generation:
         """Start from the stamped index files when they match the database, else rebuild."""
+        with self._file_lock():
+            snapshot.tidy(self.folder)  # what a process killed while saving left
         stamp = snapshot.read_stamp(self.folder)
         snapshot.refuse_other_model(stamp, self.embedder.model_id)
         with db_snapshot(self.engine) as session:
@@ -334,6 +336,7 @@ class SearchIndexes:
         with self._file_lock(), Session(self.engine) as session:
             if snapshot.mismatch(stamp, session, stamp.model, stamp.tokenizer) is not None:
                 return False  # the database is no longer the one this was built from
+            snapshot.tidy(self.folder)
             on_disk = snapshot.read_stamp(self.folder)
             newer = on_disk is not None and on_disk.seq > stamp.seq
             if newer and snapshot.mismatch(on_disk, session, stamp.model, stamp.tokenizer) is None:

@@ -4,7 +4,8 @@ The stamp says which database (its identity), which point of its change log (seq
 change's token), which model and which tokenizer the files were built from. A replica starts
 from the files only when all of them match; any mismatch (another database, a restored one, a
 seq ahead of the database, another tokenizer) makes it rebuild from the database instead. The
-files are written to a folder beside the live one and swapped in, and never over a newer stamp.
+files are written to a folder beside the live one and swapped in, and never over a newer stamp;
+a start tidies away what a process killed mid-save left (`tidy`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from search.keyword import KeywordIndex
 from search.vector_index import VectorIndex
 
 FOLDER = "snapshot"
+WRITING = f".{FOLDER}.tmp"  # a save writes here, then swaps it in
 STAMP = "stamp.json"
 CHUNKS = "chunks.npz"
 
@@ -50,7 +52,6 @@ class Stamp:
 def read_stamp(folder: Path) -> Stamp | None:
     """The stamp of the index files in `folder` (None when there are none or it is unreadable)."""
     path = folder / FOLDER
-    recover_dir(path)
     try:
         return Stamp(**json.loads((path / STAMP).read_text()))
     except (OSError, ValueError, TypeError):
@@ -100,8 +101,8 @@ def save(
     """Write the files (the caller holds the folder's file lock and has checked that those on
     disk are not newer)."""
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{FOLDER}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
+    tidy(folder)
+    tmp = folder / WRITING
     tmp.mkdir()
     keyword.save(tmp)
     vector.save(tmp)
@@ -112,6 +113,16 @@ def save(
     )
     (tmp / STAMP).write_text(json.dumps(asdict(stamp), indent=2))
     replace_dir(tmp, folder / FOLDER)
+
+
+def tidy(folder: Path) -> None:
+    """Undo what a save killed mid-way left behind (the caller holds the folder's file lock):
+    a swap interrupted between its renames is put back; half-written new files and old files
+    not yet removed are deleted."""
+    recover_dir(folder / FOLDER)
+    shutil.rmtree(folder / WRITING, ignore_errors=True)
+    for old in folder.glob(f".{FOLDER}.old-*"):
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def remove(folder: Path) -> None:

@@ -8,7 +8,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.app import create_app
+from kb.config import Settings
+from search.embedder import SentenceTransformerEmbedder
 from tests.api.conftest import Headers, add_people, assert_error, context_of, create, row_counts
+from tests.conftest import make_context
 
 NOTE = {"title": "Backup appliance", "kind": "product_note", "text": "X-200 keeps snapshots."}
 
@@ -193,3 +197,23 @@ def test_a_non_finite_amount_is_refused(client: TestClient, people: dict[str, He
         headers={**people["li.na"], "Content-Type": "application/json"},
     )
     assert "amount" in assert_error(response, 422, "invalid_input")["message"]
+
+
+def test_a_failing_read_replica_logs_no_statement_values(
+    settings: Settings, embedder: SentenceTransformerEmbedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Routes that only read use KB_DATABASE_READ_URL's engine: its errors carry no values
+    either (here the replica is the database itself, with a table gone)."""
+    replicated = settings.model_copy(update={"database_read_url": settings.resolved_database_url})
+    context = make_context(replicated, embedder)
+    people = add_people(context)
+    with context.engine.begin() as connection:
+        cascade = " CASCADE" if settings.database_url else ""
+        connection.exec_driver_sql(f"DROP TABLE document{cascade}")
+    client = TestClient(create_app(context=context), raise_server_exceptions=False)
+    response = client.get("/documents/secret-ref-42", headers=people["wang.min"])
+    assert_error(response, 500, "internal_error")
+    assert "unexpected error" in caplog.text
+    assert "secret-ref-42" not in caplog.text.replace("/documents/secret-ref-42", "")
+    context.engine.dispose()
+    context.read_engine.dispose()
