@@ -64,7 +64,10 @@ def install_replays(app: FastAPI) -> None:
 
 async def request_fingerprint(request: Request) -> str:
     """sha256 of the method, path, query and body (JSON compared by value, a form by its fields
-    and the files' names and contents: a retry need not reproduce the multipart boundary)."""
+    and the files' names and contents: a retry need not reproduce the multipart boundary).
+    Empty for a request without a key (nothing to compare it with)."""
+    if HEADER not in request.headers:
+        return ""
     parts: list[Any] = [request.method, request.scope["path"], sorted(request.query_params.items())]
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
