@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -57,6 +58,17 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 def log_lines(replica: Replica) -> list[dict[str, Any]]:
     text = (replica.home.parent / f"{replica.name}.log").read_text()
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def lines_of_request(replica: Replica, request_id: str) -> list[dict[str, Any]]:
+    """The log lines of one request; the server writes a request's line after its answer has
+    gone out, so wait (up to 10 s) until the line is there."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = [line for line in log_lines(replica) if line.get("request_id") == request_id]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 def test_metrics_move_after_a_write_and_a_search(
@@ -119,8 +131,7 @@ def test_one_json_line_per_request_with_route_user_and_request_id(
         missing = client.get("/documents/no-such-doc", headers=people["zhao.lei"])
         assert missing.status_code == 404
         assert len(missing.headers["x-request-id"]) == 32  # one of its own
-    lines = log_lines(replica)
-    search = [line for line in lines if line.get("request_id") == "trace-42"]
+    search = lines_of_request(replica, "trace-42")
     assert len(search) == 1
     assert search[0] | {"duration_ms": 0, "time": ""} == {
         "time": "",
@@ -135,9 +146,8 @@ def test_one_json_line_per_request_with_route_user_and_request_id(
         "user": "zhao.lei",
     }
     assert search[0]["duration_ms"] > 0
-    not_found = [
-        line for line in lines if line.get("request_id") == missing.headers["x-request-id"]
-    ]
+    not_found = lines_of_request(replica, missing.headers["x-request-id"])
+    lines = log_lines(replica)
     assert [(line["route"], line["status"]) for line in not_found] == [
         ("/documents/{ref:path}", 404)
     ]
