@@ -34,11 +34,11 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from kb.access import Viewer, hidden_documents
+from kb.bids import bid_outcomes
 from kb.clock import after_day
 from kb.errors import InvalidInput
 from kb.models import Document, DocumentVersion, Event, Person, Reuse
 from kb.people import SYSTEM_IDENTITIES
-from kb.reuse import bid_outcomes
 from kb.vocabulary import Kind, Outcome, Status
 
 GROUPS = ("person", "team", "kind")
@@ -214,7 +214,7 @@ def _reuse_facts(
             continue
         kind = kinds.get(document_id, "")
         yield author, kind, "reused_by_others"
-        if bid_ref and outcomes.get(bid_ref) == Outcome.won:
+        if bid_ref and outcomes.of_bid(bid_ref) == Outcome.won:
             yield author, kind, "reused_in_won_bids"
 
 

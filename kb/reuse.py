@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from kb.bids import bid_outcomes
 from kb.clock import utcnow
 from kb.errors import InvalidInput, NotFound
 from kb.events import record_event
@@ -22,7 +23,7 @@ from kb.models import Bid, Chunk, Document, DocumentVersion, Reuse
 from kb.people import find_person
 from kb.store import row_id
 from kb.versions import get_version
-from kb.vocabulary import Confidentiality, Kind, Outcome, Status, field_values, values
+from kb.vocabulary import Outcome, field_values, values
 
 MAX_REF_CHARS = 200
 
@@ -214,8 +215,9 @@ def record_outcome(
 def reuse_stats(session: Session, document_ids: Iterable[int]) -> dict[int, ReuseStats]:
     """Per document: how often it was reused, and in how many won and lost bids.
 
-    A bid counts once per document however many of its chunks went into it. Outcomes come
-    from recorded bids (`record_outcome`), else from `bid_result` documents with that `bid`."""
+    A bid counts once per document however many of its chunks went into it. Outcomes are
+    the bids' as everyone may know them (kb.bids.bid_outcomes): a confidential bid_result's
+    outcome counts for no one."""
     wanted = list(dict.fromkeys(document_ids))
     if not wanted:
         return {}
@@ -232,37 +234,11 @@ def reuse_stats(session: Session, document_ids: Iterable[int]) -> dict[int, Reus
             bids[document_id].add(bid_ref)
     stats: dict[int, ReuseStats] = {}
     for document_id in wanted:
-        decided = [outcomes.get(ref) for ref in bids[document_id]]
+        decided = [outcomes.of_bid(ref) for ref in bids[document_id]]
         stats[document_id] = ReuseStats(
             counts[document_id], decided.count("won"), decided.count("lost")
         )
     return stats
-
-
-def bid_outcomes(session: Session, refs: Iterable[str]) -> dict[str, str]:
-    """Outcome per bid reference: a recorded outcome wins over a bid_result document's.
-
-    A confidential bid_result's outcome stays in that document: it marks no proposal won or
-    lost, and counts in no reuse statistics, for anyone (they are read by people who may not
-    see it). Recording the outcome (`POST /bids/{ref}/outcome`) shares it."""
-    wanted = set(refs)
-    if not wanted:
-        return {}
-    found: dict[str, str] = {}
-    results = session.exec(
-        select(Document).where(
-            Document.kind == Kind.bid_result,
-            Document.status != Status.deleted,
-            Document.confidentiality != Confidentiality.confidential,
-        )
-    )
-    for document in results:
-        ref = str(document.meta.get("bid") or "")
-        if ref in wanted and document.meta.get("outcome"):
-            found[ref] = str(document.meta["outcome"])
-    for bid in session.exec(select(Bid).where(col(Bid.ref).in_(wanted))):
-        found[bid.ref] = bid.outcome
-    return found
 
 
 def _check_known_bid(session: Session, bid_ref: str) -> None:
@@ -312,7 +288,7 @@ def reuses_of(session: Session, document_id: int) -> list[ReuseRecord]:
     outcomes = bid_outcomes(session, {r.bid_ref for r in rows if r.bid_ref})
     return [
         ReuseRecord(
-            r.at, r.proposal_ref, r.bid_ref, r.version, r.user, outcomes.get(r.bid_ref or "")
+            r.at, r.proposal_ref, r.bid_ref, r.version, r.user, outcomes.of_bid(r.bid_ref or "")
         )
         for r in rows
     ]

@@ -20,10 +20,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from kb.access import Viewer, hidden_documents
+from kb.bids import BidOutcomes, recorded_outcomes
 from kb.errors import InvalidInput
 from kb.freshness import freshness_of, owner_is_active
 from kb.glossary import Glossary, form_key, load_glossary
-from kb.models import Bid, Document
+from kb.models import Document
 from kb.vocabulary import Kind, Outcome, Status, field_values, values
 
 GROUPS = ("competitor", "industry", "product", "quarter", "owner")
@@ -136,8 +137,8 @@ def win_loss(
 
 
 def bid_facts(session: Session, viewer: Viewer | None = None) -> list[BidFacts]:
-    """Every bid_result the viewer may see (not deleted); a recorded outcome (POST
-    /bids/{ref}/outcome) wins over the document's."""
+    """Every bid_result the viewer may see (not deleted), with the outcome it shows
+    (kb.bids: a recorded outcome wins over the document's; pending when neither says)."""
     hidden = hidden_documents(session, viewer)
     glossary = load_glossary(session)
     documents = session.exec(
@@ -145,7 +146,8 @@ def bid_facts(session: Session, viewer: Viewer | None = None) -> list[BidFacts]:
         .where(Document.kind == Kind.bid_result, Document.status != Status.deleted)
         .order_by(col(Document.id))
     )
-    recorded = {bid.ref: bid.outcome for bid in session.exec(select(Bid))}
+    # Each bid_result shows its own report: only the recorded outcomes are needed besides.
+    outcomes = BidOutcomes(recorded_outcomes(session), reported={})
     found = []
     for document in documents:
         if document.id is None or document.id in hidden:
@@ -158,7 +160,7 @@ def bid_facts(session: Session, viewer: Viewer | None = None) -> list[BidFacts]:
                 document_id=document.id,
                 bid=ref,
                 customer=meta.get("customer"),
-                outcome=recorded.get(ref, str(meta.get("outcome") or "pending")),
+                outcome=outcomes.of_document(Kind.bid_result, meta) or Outcome.pending.value,
                 amount=meta.get("amount"),
                 decided=meta.get("decision_date"),
                 owner=document.owner,

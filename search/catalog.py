@@ -12,11 +12,11 @@ import numpy as np
 from sqlmodel import Session, col, select
 
 from kb.access import Viewer, can_see, grants_of, sees_everything
+from kb.bids import bid_outcomes
 from kb.clock import after_day
 from kb.errors import InvalidInput
 from kb.glossary import Glossary, load_glossary
 from kb.models import Chunk, Document, DocumentVersion
-from kb.reuse import bid_outcomes
 from kb.sections import resolve_section_type
 from kb.vocabulary import (
     FIELDS_BY_FILTER,
@@ -281,20 +281,12 @@ def with_outcomes(catalog: Catalog, session: Session) -> Catalog:
     outcomes = bid_outcomes(session, refs)
     docs = dict(catalog.docs)
     for doc_id, entry in catalog.docs.items():
-        outcome = outcome_of(entry.kind, entry.meta, outcomes)
+        outcome = outcomes.of_document(entry.kind, entry.meta)
         if outcome != entry.outcome:
             docs[doc_id] = replace(entry, outcome=outcome)
     return Catalog(
         docs, catalog.chunk_doc, catalog.doc_chunks, catalog.chunk_section, catalog.glossary
     )
-
-
-def outcome_of(kind: str, meta: Mapping[str, Any], outcomes: Mapping[str, str]) -> str | None:
-    """A bid result's own outcome; another document's, its bid's."""
-    if kind == Kind.bid_result:
-        outcome = meta.get("outcome")
-        return str(outcome) if outcome is not None else None
-    return outcomes.get(str(meta.get("bid", "")))
 
 
 def entries_of(
@@ -310,7 +302,7 @@ def entries_of(
     entries = []
     for document in documents:
         assert document.id is not None
-        outcome = outcome_of(document.kind, document.meta, outcomes)
+        outcome = outcomes.of_document(document.kind, document.meta)
         entry = entry_of(document, grants.get(document.id, set()), outcome)
         entry.meta = glossary.canonical_meta(entry.meta)
         entries.append(entry)

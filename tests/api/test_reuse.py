@@ -192,3 +192,57 @@ def test_an_outcome_writes_the_bid_result_document_search_finds(
     bid = client.get("/bids/BID-9", headers=service).json()
     assert bid["outcome"] == "won" and bid["fields"]["reasons"] == body["reasons"]
     assert_error(client.get("/bids/BID-404", headers=service), 404)
+
+
+def test_a_recorded_outcome_wins_over_the_bid_result_document_everywhere(
+    db_client: tuple[TestClient, dict[str, Headers]],
+) -> None:
+    """The bid_result document says lost, the recorded outcome says won: the outcome filter
+    (on the bid_result and on its proposal), suggestions, reuse statistics, contributions,
+    win/loss and the bid's record all say won."""
+    client, people = db_client
+    manager, service = people["wang.min"], people["proposal-tool"]
+    proposal = create(
+        client,
+        people["li.na"],
+        kind="proposal",
+        title="南方银行 灾备方案",
+        customer="南方银行",
+        industry="金融",
+        bid="BID-5",
+        text="## 解决方案\n\nX-200 active-active disaster recovery across two data centres.",
+    )
+    result = create(
+        client,
+        manager,
+        kind="bid_result",
+        title="BID-5 result",
+        bid="BID-5",
+        customer="南方银行",
+        industry="金融",
+        outcome="won",
+        text="Won against 华为云 on the active-active disaster recovery design.",
+    )
+    reuse = {"document_id": proposal["id"], "proposal_ref": "P-5", "bid_ref": "BID-5"}
+    reuse["user"] = "zhang.wei"
+    assert client.post("/reuse", json=reuse, headers=service).status_code == 201
+    assert client.post("/bids/BID-5/outcome", json={"outcome": "won"}, headers=service).is_success
+    # Someone edits the document back to "lost"; the recorded outcome still stands.
+    edit = {"base_version": 1, "outcome": "lost"}
+    edited = client.put(f"/documents/{result['id']}", json=edit, headers=manager)
+    assert edited.status_code == 200, edited.text
+    reader = people["chen.jie"]
+    for outcome, expected in (("won", {proposal["id"], result["id"]}), ("lost", set())):
+        search = {"query": "disaster recovery", "filters": {"outcome": outcome}}
+        hits = client.post("/search", json=search, headers=reader).json()["results"]
+        assert {h["document_id"] for h in hits} == expected, (outcome, hits)
+    found = client.post(
+        "/suggestions", json={"text": "X-200 active-active disaster recovery"}, headers=reader
+    ).json()["suggestions"]
+    assert [(s["document_id"], s["bid_outcome"]) for s in found] == [(proposal["id"], "won")]
+    assert found[0]["reuse"]["won"] == 1
+    rows = client.get("/contributions", headers=reader).json()["rows"]
+    assert sum(r["reused_in_won_bids"] for r in rows) == 1
+    win_loss = client.get("/analytics/win-loss?group_by=industry", headers=reader).json()
+    assert [(r["industry"], r["won"], r["lost"]) for r in win_loss["rows"]] == [("金融", 1, 0)]
+    assert client.get("/bids/BID-5", headers=reader).json()["outcome"] == "won"

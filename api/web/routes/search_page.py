@@ -170,7 +170,7 @@ def freshness_statuses(session: Session, ids: set[int], context: ContextDep) -> 
 def facet_values(entry: DocEntry, freshness: str | None) -> dict[str, list[str]]:
     meta = entry.meta
     single = {name: field_values(meta, name) for name in ("industry", "customer")}
-    outcome = entry.outcome or meta.get("outcome")
+    outcome = entry.outcome  # a bid_result's own, unless its bid's was recorded (kb.bids)
     return {
         "kind": [entry.kind],
         "product": field_values(meta, "products"),
