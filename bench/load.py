@@ -59,7 +59,11 @@ class LevelResult:
     clients: int
     seconds: float
     latencies: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    server_cpu: float = 0.0  # seconds of CPU the server process used during the level
+    client_cpu: float = 0.0  # seconds of CPU the client processes used during the level
+    idle: float = 0.0  # share of the machine's CPU time left idle during the level
 
     def error(self, what: str) -> None:
         self.errors[what] = self.errors.get(what, 0) + 1
@@ -74,10 +78,17 @@ class LevelResult:
         p95 = ordered[int(len(ordered) * 0.95)] * 1000
         errors = sum(self.errors.values())
         detail = f" {self.errors}" if errors else ""
+        kinds = ", ".join(
+            f"{kind} p50 {sorted(times)[len(times) // 2] * 1000:.0f} ms"
+            for kind, times in sorted(self.by_kind.items())
+        )
+        cpu = self.server_cpu * 1000 / max(1, len(self.latencies))
+        client = self.client_cpu * 1000 / max(1, len(self.latencies))
         return (
             f"{self.clients:>3} clients: {len(self.latencies):>6} requests, "
             f"{self.throughput:7.1f} req/s, p50 {p50:6.0f} ms, p95 {p95:6.0f} ms, "
-            f"errors {errors}{detail}"
+            f"errors {errors}{detail}; CPU per request: server {cpu:.0f} ms, "
+            f"clients {client:.0f} ms; machine idle {self.idle:.0%}; {kinds}"
         )
 
 
@@ -108,20 +119,28 @@ async def client_loop(
 ) -> None:
     """Client `number` of the level (unique across the level's processes)."""
     rng = random.Random(number)
+    run = f"level started {deadline:.3f}"  # every level writes new text (nothing to reuse)
     written = 0
     while time.monotonic() < deadline:
         pick = rng.random()
         if pick < 0.60:
-            request = ("POST", "/search", {"query": rng.choice(QUERIES), "top_k": 10}, 200)
+            kind, request = (
+                "search",
+                ("POST", "/search", {"query": rng.choice(QUERIES), "top_k": 10}, 200),
+            )
         elif pick < 0.85:
-            request = ("POST", "/suggestions", {"text": rng.choice(DRAFTS)}, 200)
+            kind, request = (
+                "suggestions",
+                ("POST", "/suggestions", {"text": rng.choice(DRAFTS)}, 200),
+            )
         else:
+            kind = "write"
             written += 1
             body = {
                 "kind": "qa",
                 "title": f"Load {result.clients}-{number}-{written}",
                 "question": f"Does load client {number} write {written}?",
-                "text": f"Yes: client {number} of {result.clients}, write {written}.",
+                "text": f"Yes: client {number} of {result.clients}, write {written}, {run}.",
             }
             request = ("POST", "/documents", body, 201)
         method, path, body, expected = request
@@ -132,6 +151,7 @@ async def client_loop(
             result.error(type(exc).__name__)
             continue
         result.latencies.append(time.monotonic() - started)
+        result.by_kind.setdefault(kind, []).append(result.latencies[-1])
         if response.status_code != expected:
             result.error(str(response.status_code))
 
@@ -144,11 +164,13 @@ async def run_share(
     result = LevelResult(level, seconds)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     headers = {"Authorization": f"Bearer {token}"}
+    started = time.process_time()
     async with httpx.AsyncClient(
         base_url=base, headers=headers, timeout=120, limits=limits
     ) as http:
         deadline = time.monotonic() + seconds
         await asyncio.gather(*(client_loop(http, n, deadline, result) for n in numbers))
+    result.client_cpu = time.process_time() - started
     return result
 
 
@@ -169,9 +191,28 @@ def run_level(base: str, token: str, clients: int, seconds: float, per_process: 
     merged = LevelResult(clients, seconds)
     for part in parts:
         merged.latencies.extend(part.latencies)
+        merged.client_cpu += part.client_cpu
+        for kind, times in part.by_kind.items():
+            merged.by_kind.setdefault(kind, []).extend(times)
         for what, count in part.errors.items():
             merged.errors[what] = merged.errors.get(what, 0) + count
     return merged
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) process `pid` has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_times() -> list[int]:
+    """The machine's CPU time counters (Linux /proc/stat: user, nice, system, idle, ...)."""
+    return [int(n) for n in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+
+
+def idle_share(before: list[int], after: list[int]) -> float:
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return (spent[3] + spent[4]) / max(1, sum(spent))  # idle + waiting for I/O
 
 
 def wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
@@ -230,7 +271,10 @@ def main() -> None:
             print(f"kb serve on {database}, content/ loaded; {args.seconds:.0f} s per level")
             results = []
             for clients in levels:
+                cpu_before, machine_before = cpu_seconds(server.pid), machine_times()
                 level = run_level(base, token, clients, args.seconds, args.clients_per_process)
+                level.server_cpu = cpu_seconds(server.pid) - cpu_before
+                level.idle = idle_share(machine_before, machine_times())
                 results.append(level)
                 print(results[-1].line(), flush=True)
         finally:

@@ -32,6 +32,7 @@ class Follower:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kb-follower", daemon=True)
+        self._saver: threading.Thread | None = None
         self.last_error: str | None = None
 
     def start(self) -> None:
@@ -43,6 +44,8 @@ class Follower:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=10)
+        if self._saver is not None:
+            self._saver.join(timeout=60)  # a save cut short is tidied at the next start anyway
         self.indexes.following = False
 
     def wake(self) -> None:
@@ -63,12 +66,29 @@ class Follower:
     def _step(self) -> None:
         try:
             self.indexes.catch_up()
-            self.indexes.save(if_older_than=self.save_interval)
             self.last_error = None
         except Exception as exc:  # noqa: BLE001 - keep following; report on /health
             self.last_error = f"{exc.__class__.__name__}: {exc}"
             logger.exception("following the change log failed; retrying")
             self._stop.wait(RETRY_PAUSE)
+            return
+        self._save_aside()
+
+    def _save_aside(self) -> None:
+        """Start saving the index files in the background when a save is due (one at a time)."""
+        if self._saver is not None and self._saver.is_alive():
+            return
+        if not self.indexes.save_due(self.save_interval):
+            return
+        self._saver = threading.Thread(target=self._save, name="kb-snapshot", daemon=True)
+        self._saver.start()
+
+    def _save(self) -> None:
+        try:
+            self.indexes.save(if_older_than=self.save_interval)
+        except Exception as exc:  # noqa: BLE001 - the next save tries again; report on /health
+            self.last_error = f"saving the index files: {exc.__class__.__name__}: {exc}"
+            logger.exception("saving the index files failed; trying again later")
 
 
 class ChangeListener:

@@ -317,6 +317,13 @@ class SearchIndexes:
         self.save()
         return _report(None, generation, embedded.embedded)
 
+    def save_due(self, interval: float) -> bool:
+        """Whether a periodic save (every `interval` seconds) has something new to write."""
+        current = self._current
+        if current is None or current is self._saved:
+            return False
+        return time.monotonic() - self._saved_at >= interval
+
     def save(self, *, if_older_than: float = 0.0) -> bool:
         """Write the current generation's index files (not over newer ones, and not when the
         database is no longer the one it was built from)."""

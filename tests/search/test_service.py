@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import threading
 from pathlib import Path
@@ -19,7 +20,9 @@ from kb.errors import IndexMismatch, InvalidInput
 from kb.models import Embedding
 from kb.store import resolve_document, set_status
 from kb.versions import get_version
+from search import snapshot
 from search.embedder import SentenceTransformerEmbedder
+from search.follower import Follower
 from search.indexer import SearchIndexes
 from tests.conftest import make_context
 
@@ -281,6 +284,38 @@ def test_a_search_does_not_wait_for_a_catch_up_under_way(kb_context: Context) ->
         assert "ci-huawei" not in ids(later)
     finally:
         kb_context.stop_following()
+
+
+def test_changes_are_applied_while_the_index_files_are_being_saved(kb_context: Context) -> None:
+    """The follower saves the index files beside its work, not in it: a save (a second or more
+    at 100,000 chunks; here held at the folder's lock, as another process's save would hold
+    it) does not keep changes committed meanwhile from being applied."""
+    follower = Follower(kb_context.indexes, save_interval=0.0)
+    folder = kb_context.indexes.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # every save of this folder now waits
+        with transaction(kb_context.engine) as session:
+            set_status(session, resolve_document(session, "ci-huawei"), "deleted", actor="x")
+        first = committed_seq(session)
+        assert first is not None
+        follower.start()  # applies the deletion, then starts a save that waits for the lock
+        try:
+            with transaction(kb_context.engine) as session:
+                set_status(
+                    session, resolve_document(session, "x200-overview"), "deleted", actor="x"
+                )
+            seq = committed_seq(session)
+            assert seq is not None
+            follower.wake()
+            generation = kb_context.indexes.generation(min_seq=seq, timeout=60)  # a hang guard
+            assert generation.seq >= seq, "the change waited for the save"
+            assert "x200-overview" not in ids(kb_context.search.search("X-200 throughput"))
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            follower.stop()  # waits for the save the lock held back
+    stamp = snapshot.read_stamp(folder)
+    assert stamp is not None and stamp.seq >= first  # the held save went through once let go
 
 
 def test_a_document_updated_while_searched_never_vanishes(kb_context: Context) -> None:
