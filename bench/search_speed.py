@@ -114,16 +114,18 @@ def main() -> None:
             + ("reused from --home" if built else f"stored in {stored:.1f} s")
             + f", indexes built in {indexed:.1f} s, approximate (HNSW): {vector.approximate}"
         )
-        for q in queries[:5]:
-            context.search.search(q, mode="hybrid")  # warm up
+        for translate in (True, False):  # warm up: every query once, untimed, either way
+            context.search.translate = translate
+            for q in queries:
+                context.search.search(q, mode="hybrid")
         runs = [
             ("hybrid", True),
-            ("keyword", True),
-            ("semantic", True),
             ("hybrid", False),
+            ("keyword", True),
             ("keyword", False),
+            ("semantic", True),
         ]
-        for mode, translate in runs:  # last: without query translation, to compare
+        for mode, translate in runs:  # each mode with and without query translation, in turn
             context.search.translate = translate
             latency, cpu = [], []
             for query in queries:

@@ -231,6 +231,8 @@ def test_a_reader_never_sees_a_confidential_title(page: Any, site: Site) -> None
     assert "华为云 报价策略观察" in seen[1]  # the searches themselves worked
     page.goto(f"{site.url}/doc/{secret['id']}")
     assert page.locator("#error-message").is_visible()
+    screenshot(page, "not-found")  # the same page as any unknown address: it reveals nothing
+    assert page.locator("a[href='/']").count() >= 1  # a way back
 
 
 def test_a_web_edit_of_an_approved_qa_waits_for_its_owner(page: Any, site: Site) -> None:
