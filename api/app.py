@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from api.context import Context
 from api.deps import only_known_query_parameters
-from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.error_answers import EVERY_ROUTE, errors, install_error_answers
+from api.errors import install_error_handlers
 from api.idempotency import install_replays
 from api.limits import BodySizeLimit
 from api.request_log import RequestObserver
@@ -64,7 +66,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
         description="Knowledge base for presales teams: search, reuse suggestions, "
         "contributions and freshness audits.",
         dependencies=[Depends(only_known_query_parameters)],
-        responses=ERROR_RESPONSES,
+        responses=errors(*EVERY_ROUTE),
     )
     app.state.context = context
     app.add_middleware(BodySizeLimit, max_bytes=context.settings.max_request_bytes)
@@ -89,6 +91,9 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     )
     for module in routers:
         app.include_router(module.router)
+    install_error_answers(
+        app, (r for m in routers for r in m.router.routes if isinstance(r, APIRoute))
+    )
     install_web(app, context)
     app.add_middleware(RequestObserver, metrics=context.metrics)  # outermost: times it all
     return app

@@ -74,6 +74,10 @@ def current_person(request: Request, context: ContextDep) -> Person:
 CurrentPerson = Annotated[Person, Depends(current_person)]
 
 
+# Each permission dependency and the action it checks (the OpenAPI document's 403s).
+PERMISSION_CHECKS: dict[Callable[..., Person], Action] = {}
+
+
 def permitted(action: Action) -> Callable[[Person], Person]:
     """A dependency that lets through the people kb.access permits `action` (403 for others)."""
 
@@ -81,6 +85,7 @@ def permitted(action: Action) -> Callable[[Person], Person]:
         check_permitted(person.role, action)
         return person
 
+    PERMISSION_CHECKS[check] = action
     return check
 
 

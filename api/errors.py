@@ -31,23 +31,6 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
-# Documented on every operation: which of them an operation can give depends on its role
-# rules, ids and body, but all of them have the one error shape.
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse, "description": description}
-    for status, description in (
-        (400, "a body that cannot be parsed at all (not JSON, broken multipart)"),
-        (401, "no bearer token, or one kb does not know (or of a disabled person)"),
-        (403, "the caller's role may not do this"),
-        (404, "no such document, version, person or bid, or one the caller may not see"),
-        (409, "an id already taken, a stale base_version, or a state that forbids it"),
-        (413, "the request body is over KB_MAX_REQUEST_BYTES"),
-        (422, "invalid input: the message names the field and the problem"),
-        (500, "an unexpected failure (logged)"),
-    )
-}
-
-
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 

@@ -78,6 +78,11 @@ def permits(role: str, action: Action) -> bool:
     return role in PERMISSIONS[action]
 
 
+def refuses_some_role(action: Action) -> bool:
+    """Whether some role may not do `action` (so asking to do it can be refused)."""
+    return any(role not in PERMISSIONS[action] for role in Role)
+
+
 def check_permitted(role: str, action: Action) -> None:
     """Forbidden unless `role` may do `action`."""
     if not permits(role, action):

@@ -22,6 +22,7 @@ from kb.db import transaction
 from kb.freshness import audit_freshness
 from kb.models import Delivery, Notification, Person
 from kb.outbox import Message, notify, preference_of
+from kb.vocabulary import Topic
 
 log = logging.getLogger(__name__)
 DIGEST_STATUSES = ("stale", "due_soon")
@@ -153,7 +154,7 @@ def queue_digests(engine: Engine, settings: Settings, now: datetime) -> int:
                 for r in mine
             ]
             message = Message(
-                "digest",
+                Topic.digest,
                 f"kb weekly digest: {len(mine)} document(s) to review",
                 "Documents you own that are stale or due soon:\n" + "\n".join(lines),
             )

@@ -9,6 +9,7 @@ from kb.models import Document, DocumentVersion
 from kb.outbox import Message, notify
 from kb.people import SYSTEM_IDENTITIES
 from kb.versions import field_changes, get_version
+from kb.vocabulary import Topic
 
 
 def edited_by_other(owner: str | None, author: str | None) -> bool:
@@ -35,7 +36,7 @@ def tell_owner_of_edit(
         changes.append("text changed")
     who = author or "Someone"
     message = Message(
-        "edit_by_other",
+        Topic.edit_by_other,
         f"{who} changed {document.title}",
         f"{who} wrote version {version.number} of '{document.title}' (document {document.id}):\n"
         + "\n".join(f"- {line}" for line in changes or ["no field or text change"])

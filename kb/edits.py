@@ -18,7 +18,7 @@ from kb.models import Document, PendingEdit, TeamPolicy
 from kb.outbox import Message, notify
 from kb.people import find_person
 from kb.store import row_id
-from kb.vocabulary import Kind
+from kb.vocabulary import Kind, Topic
 
 
 def holds_edits(session: Session, document: Document, author: str) -> bool:
@@ -73,7 +73,7 @@ def hold_edit(
         detail={"pending": pending.id, "status": "pending"},
     )
     message = Message(
-        "pending_edit",
+        Topic.pending_edit,
         f"{author} proposes a change to {document.title}",
         f"'{document.title}' (document {document.id}) is an approved Q&A of your team: "
         f"{author}'s change waits for you to accept or reject it (pending edit {pending.id}).",
@@ -124,7 +124,7 @@ def close_pending(
         detail={"pending": pending.id, "status": pending.status},
     )
     message = Message(
-        "pending_edit",
+        Topic.pending_edit,
         f"Your change was {pending.status}",
         f"{actor or 'The owner'} {pending.status} your change to document "
         f"{pending.document_id} (pending edit {pending.id}).",

@@ -11,36 +11,25 @@ from sqlmodel import Session, col, select
 from kb.changes import note_change
 from kb.clock import utcnow
 from kb.models import Event
+from kb.vocabulary import EventAction
 
-ACTIONS = (
-    "create",
-    "update",
-    "restore",
-    "review",
-    "delete",
-    "archive",
-    "handover",
-    "reuse",
-    "outcome",
-    "review_request",
-    "pending_edit",
-)
 # What a document's history shows besides its versions (reuse and outcomes are the proposal
 # tool's business, shown by contributions and suggestions).
+_A = EventAction
 HISTORY_ACTIONS = (
-    "review",
-    "review_request",
-    "archive",
-    "delete",
-    "restore",
-    "handover",
-    "pending_edit",
+    _A.review,
+    _A.review_request,
+    _A.archive,
+    _A.delete,
+    _A.restore,
+    _A.handover,
+    _A.pending_edit,
 )
 
 
 def record_event(
     session: Session,
-    action: str,
+    action: EventAction | str,
     *,
     actor: str | None,
     document_id: int | None = None,
@@ -49,7 +38,7 @@ def record_event(
     at: datetime | None = None,
 ) -> Event:
     event = Event(
-        action=action,
+        action=EventAction(action).value,  # one of the vocabulary's actions (ValueError if not)
         actor=actor,
         document_id=document_id,
         version=version,

@@ -16,7 +16,7 @@ from kb.events import record_event
 from kb.models import Document
 from kb.outbox import Message, notify
 from kb.people import check_not_last_manager, find_person
-from kb.vocabulary import Role
+from kb.vocabulary import Role, Topic
 
 
 @dataclass
@@ -98,7 +98,7 @@ def _tell_successor(session: Session, result: Handover, actor: str | None, now: 
         return
     titles = "\n".join(f"- {d['title']} (document {d['id']})" for d in result.documents)
     message = Message(
-        "handover",
+        Topic.handover,
         f"{len(result.documents)} document(s) handed over to you from {result.leaver}",
         f"{actor or 'A manager'} handed {result.leaver}'s documents over to you:\n{titles}",
     )

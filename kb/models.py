@@ -197,7 +197,7 @@ class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(index=True, unique=True)
     recipient: str = Field(index=True)
-    topic: str  # review_request, review_decision, edit_by_other, handover, pending_edit, digest
+    topic: str  # one of kb.vocabulary.Topic
     subject: str
     body: str = Field(sa_column=Column(Text, nullable=False))
     document_id: int | None = None

@@ -13,6 +13,7 @@ from kb.clock import utcnow
 from kb.errors import InvalidInput
 from kb.models import Delivery, Notification, NotificationPreference
 from kb.people import find_person
+from kb.vocabulary import Topic
 
 WEBHOOK_FORMATS = ("wecom", "dingtalk", "feishu", "json")
 DELIVERY_STATUSES = ("pending", "sent", "failed")
@@ -21,7 +22,7 @@ MAX_WEBHOOKS = 5
 
 @dataclass(frozen=True)
 class Message:
-    topic: str
+    topic: Topic
     subject: str
     body: str
     document_id: int | None = None

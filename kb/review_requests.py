@@ -18,7 +18,7 @@ from kb.outbox import Message, notify
 from kb.review import MAX_NOTE_CHARS, record_review, review_document
 from kb.store import row_id
 from kb.verifiers import verifiers_of
-from kb.vocabulary import REVIEW_OUTCOMES, ReviewDecision, ReviewStatus, Status, values
+from kb.vocabulary import REVIEW_OUTCOMES, ReviewDecision, ReviewStatus, Status, Topic, values
 
 
 def request_review(
@@ -73,7 +73,7 @@ def request_review(
 
 def _tell_verifiers(session: Session, document: Document, request: ReviewRequest) -> None:
     message = Message(
-        "review_request",
+        Topic.review_request,
         f"Review requested: {document.title}",
         f"{request.requested_by or 'kb'} asks you to review '{document.title}' (document "
         f"{document.id}, version {document.current_version})."
@@ -181,7 +181,7 @@ def _tell_owner(
     note: str | None,
 ) -> None:
     message = Message(
-        "review_decision",
+        Topic.review_decision,
         f"Changes needed: {document.title}",
         f"{actor or 'A verifier'} reviewed '{document.title}' (document {document.id}) and "
         f"asks for changes." + (f"\nNote: {note}" if note else ""),

@@ -3,8 +3,9 @@ and English, to a type (background, requirements, solution, ...).
 
 Every chunk of a proposal stores the type of its heading path (`Chunk.section_type`), so the
 `section` of a suggestion request and the `section_type` search filter are cheap filters. To
-teach kb a new heading, add it to the variants of its type in SECTION_TYPES (or add a row), then
-run `kb reindex`: it recomputes the types of every stored proposal chunk.
+teach kb a new heading, add it to the variants of its type in SECTION_TYPES (a new type: a member
+of kb.vocabulary.SectionType and a row here), then run `kb reindex`: it recomputes the types of
+every stored proposal chunk.
 
 A heading gets the type of its best variant: a variant equal to the whole heading (after
 numbering and punctuation are stripped) first, else the longest variant it contains, so
@@ -25,21 +26,23 @@ from sqlmodel import Session, col, select
 
 from kb.errors import InvalidInput
 from kb.models import Chunk, Document
-from kb.vocabulary import Kind
+from kb.vocabulary import Kind, SectionType, values
 
 
 @dataclass(frozen=True)
-class SectionType:
-    name: str  # what the API and the database say
+class SectionHeadings:
+    """The headings that name one section type."""
+
+    name: SectionType  # what the API and the database say
     zh: str  # the heading a Chinese draft gets
     en: str  # the heading an English draft gets
     variants: tuple[str, ...]  # headings that name it, in either language (lower case)
 
 
 # In the standard order of a proposal: drafts put their sections in this order.
-SECTION_TYPES: tuple[SectionType, ...] = (
-    SectionType(
-        "background",
+SECTION_TYPES: tuple[SectionHeadings, ...] = (
+    SectionHeadings(
+        SectionType.background,
         "项目背景",
         "Background",
         (
@@ -58,8 +61,8 @@ SECTION_TYPES: tuple[SectionType, ...] = (
             "executive summary",
         ),
     ),
-    SectionType(
-        "requirements",
+    SectionHeadings(
+        SectionType.requirements,
         "需求分析",
         "Requirements",
         (
@@ -78,8 +81,8 @@ SECTION_TYPES: tuple[SectionType, ...] = (
             "objectives",
         ),
     ),
-    SectionType(
-        "solution",
+    SectionHeadings(
+        SectionType.solution,
         "解决方案",
         "Solution",
         (
@@ -103,8 +106,8 @@ SECTION_TYPES: tuple[SectionType, ...] = (
             "design",
         ),
     ),
-    SectionType(
-        "security",
+    SectionHeadings(
+        SectionType.security,
         "安全设计",
         "Security",
         (
@@ -118,14 +121,14 @@ SECTION_TYPES: tuple[SectionType, ...] = (
             "compliance",
         ),
     ),
-    SectionType(
-        "migration",
+    SectionHeadings(
+        SectionType.migration,
         "迁移方案",
         "Migration",
         ("迁移方案", "迁移", "并行方案", "migration", "migration plan", "cutover"),
     ),
-    SectionType(
-        "advantages",
+    SectionHeadings(
+        SectionType.advantages,
         "项目优势",
         "Why us",
         (
@@ -143,8 +146,8 @@ SECTION_TYPES: tuple[SectionType, ...] = (
             "why choose us",
         ),
     ),
-    SectionType(
-        "implementation",
+    SectionHeadings(
+        SectionType.implementation,
         "实施计划",
         "Implementation",
         (
@@ -165,8 +168,8 @@ SECTION_TYPES: tuple[SectionType, ...] = (
             "team",
         ),
     ),
-    SectionType(
-        "support",
+    SectionHeadings(
+        SectionType.support,
         "服务与培训",
         "Support",
         (
@@ -184,14 +187,14 @@ SECTION_TYPES: tuple[SectionType, ...] = (
             "service",
         ),
     ),
-    SectionType(
-        "risks",
+    SectionHeadings(
+        SectionType.risks,
         "风险与应对",
         "Risks",
         ("风险与应对", "风险", "risks", "risk", "risk management"),
     ),
-    SectionType(
-        "pricing",
+    SectionHeadings(
+        SectionType.pricing,
         "商务报价",
         "Pricing",
         (
@@ -212,16 +215,16 @@ SECTION_TYPES: tuple[SectionType, ...] = (
 )
 HEADING_SEPARATOR = " > "  # between the headings of a stored heading path
 SECTIONED_KINDS = (Kind.proposal,)  # kinds whose chunks get a section type
-OTHER = "other"  # a proposal chunk under no heading kb knows
+OTHER = SectionType.other  # a proposal chunk under no heading kb knows
 TYPE_NAMES = tuple(t.name for t in SECTION_TYPES)
-_BY_NAME = {t.name: t for t in SECTION_TYPES}
+_BY_NAME: dict[str, SectionHeadings] = {t.name: t for t in SECTION_TYPES}
 _NUMBERING = re.compile(
     r"^\s*(?:[（(]?[0-9一二三四五六七八九十]+[)）.、．]\s*|[0-9]+(?:\.[0-9]+)*\s+|第.{1,3}[章节部分]\s*)"
 )
 _PUNCTUATION = re.compile(r"[\s:：;；,，.。!！?？()（）\[\]【】\"'“”‘’/、\-—_&＆]+")
 
 
-def section_type(name: str) -> SectionType:
+def section_type(name: str) -> SectionHeadings:
     return _BY_NAME[name]
 
 
@@ -271,15 +274,23 @@ def assign_section_types(session: Session, *, only_missing: bool = True) -> int:
     return sum(len(ids) for ids in changed.values())
 
 
+def named_section_type(value: str) -> SectionType | None:
+    """The type named by its name or any of its headings (解决方案, Solution, solution)."""
+    text = _normalise(value)
+    if text in values(SectionType):
+        return SectionType(text)
+    found = _exact().get(text)
+    return SectionType(found) if found else None
+
+
 def resolve_section_type(value: str, field: str = "section") -> str:
     """A type named by its name or any of its headings (解决方案, Solution, solution); an
     unknown one is an error that lists the known types."""
-    text = _normalise(value)
-    found = text if text in _BY_NAME or text == OTHER else _exact().get(text)
+    found = named_section_type(value)
     if found is None:
         known = ", ".join(f"{t.name} ({t.zh} / {t.en})" for t in SECTION_TYPES)
         raise InvalidInput(f"unknown {field} '{value}'; known section types: {known}, {OTHER}")
-    return found
+    return found.value
 
 
 def standard_order(name: str) -> int:

@@ -108,6 +108,50 @@ class Mode(StrEnum):
     keyword = "keyword"
 
 
+class SectionType(StrEnum):
+    """A proposal section's type, in a proposal's standard order (kb.sections maps the headings
+    that name each, in Chinese and English); `other`: under no heading kb knows."""
+
+    background = "background"
+    requirements = "requirements"
+    solution = "solution"
+    security = "security"
+    migration = "migration"
+    advantages = "advantages"
+    implementation = "implementation"
+    support = "support"
+    risks = "risks"
+    pricing = "pricing"
+    other = "other"
+
+
+class EventAction(StrEnum):
+    """What an event of the log (kb.events) records."""
+
+    create = "create"
+    update = "update"
+    restore = "restore"
+    review = "review"
+    delete = "delete"
+    archive = "archive"
+    handover = "handover"
+    reuse = "reuse"
+    outcome = "outcome"
+    review_request = "review_request"
+    pending_edit = "pending_edit"
+
+
+class Topic(StrEnum):
+    """What a notification is about (kb.outbox)."""
+
+    review_request = "review_request"
+    review_decision = "review_decision"
+    edit_by_other = "edit_by_other"
+    handover = "handover"
+    pending_edit = "pending_edit"
+    digest = "digest"
+
+
 def values(enum: Iterable[StrEnum]) -> tuple[str, ...]:
     """The plain values of an enum, in order: ("won", "lost", ...)."""
     return tuple(member.value for member in enum)

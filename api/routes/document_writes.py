@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from api.deps import ContextDep, Contributor, Manager
+from api.error_answers import errors
 from api.idempotency import Once, OnceDep
 from api.schemas.documents import (
     DocumentCreate,
@@ -42,7 +43,7 @@ from kb.vocabulary import Confidentiality, Kind
 router = APIRouter(tags=["documents"])
 
 
-@router.post("/documents", status_code=201)
+@router.post("/documents", status_code=201, responses=errors(403, 409))
 def create_document(
     body: DocumentCreate, person: Contributor, context: ContextDep, once: OnceDep
 ) -> DocumentSaved:
@@ -103,7 +104,12 @@ def upload_metadata(raw: str | None) -> dict[str, Any]:
     return fields.model_dump(mode="json", exclude_none=True, exclude={"change_note"})
 
 
-@router.post("/documents/upload", status_code=201, dependencies=[Depends(only_known_form_fields)])
+@router.post(
+    "/documents/upload",
+    status_code=201,
+    dependencies=[Depends(only_known_form_fields)],
+    responses=errors(403, 409),
+)
 def upload_documents(
     file: UploadFile,
     person: Contributor,
@@ -162,7 +168,7 @@ def upload_documents(
     return once.completed(uploaded)
 
 
-@router.put("/documents/{ref:path}")
+@router.put("/documents/{ref:path}", responses=errors(403, 404, 409))
 def update_document(
     ref: str, body: DocumentUpdate, person: Contributor, context: ContextDep, once: OnceDep
 ) -> DocumentSaved:
@@ -204,7 +210,7 @@ def held(document: Document, pending: PendingEdit) -> DocumentSaved:
     )
 
 
-@router.delete("/documents/{ref:path}")
+@router.delete("/documents/{ref:path}", responses=errors(404))
 def delete_document(
     ref: str,
     person: Manager,
@@ -218,14 +224,14 @@ def delete_document(
     return _set_status(ref, "deleted", person, context, once, duplicate_of)
 
 
-@router.post("/documents/{ref:path}/archive")
+@router.post("/documents/{ref:path}/archive", responses=errors(404))
 def archive_document(
     ref: str, person: Manager, context: ContextDep, once: OnceDep
 ) -> StatusChanged:
     return _set_status(ref, "archived", person, context, once)
 
 
-@router.post("/documents/{ref:path}/restore")
+@router.post("/documents/{ref:path}/restore", responses=errors(404))
 def restore_document(
     ref: str, person: Manager, context: ContextDep, once: OnceDep
 ) -> StatusChanged:

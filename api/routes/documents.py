@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from sqlmodel import col, select
 
 from api.deps import ContextDep, DocumentReader, ReadSessionDep, SuggestedReader
+from api.error_answers import errors
 from api.schemas.documents import (
     DiffPublic,
     DocumentDetail,
@@ -89,7 +90,7 @@ def list_documents(
     )
 
 
-@router.get("/documents/{ref:path}/versions")
+@router.get("/documents/{ref:path}/versions", responses=errors(404))
 def get_versions(ref: str, session: ReadSessionDep, person: DocumentReader) -> VersionsPublic:
     """Versions oldest first, each with the fields changed from the one before, and the
     document's other events (reviews, archive, restore, delete, hand-overs)."""
@@ -99,7 +100,7 @@ def get_versions(ref: str, session: ReadSessionDep, person: DocumentReader) -> V
     return VersionsPublic.of(document, versions, document_events(session, document.id))
 
 
-@router.get("/documents/{ref:path}/versions/{number}")
+@router.get("/documents/{ref:path}/versions/{number}", responses=errors(403, 404))
 def get_document_version(
     ref: str, number: int, session: ReadSessionDep, person: SuggestedReader
 ) -> VersionDetail:
@@ -110,7 +111,7 @@ def get_document_version(
     return VersionDetail.of(version)
 
 
-@router.get("/documents/{ref:path}/diff")
+@router.get("/documents/{ref:path}/diff", responses=errors(404))
 def get_diff(
     ref: str,
     session: ReadSessionDep,
@@ -131,7 +132,7 @@ def get_diff(
     return DiffPublic.of(document, before, after, diff)
 
 
-@router.get("/documents/{ref:path}")
+@router.get("/documents/{ref:path}", responses=errors(403, 404))
 def get_document(
     ref: str, context: ContextDep, session: ReadSessionDep, person: SuggestedReader
 ) -> DocumentDetail:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import ContextDep, Drafter
+from api.error_answers import errors
 from api.schemas.drafts import DraftCreate
 from kb.access import viewer_of
 from kb.db import transaction
@@ -18,7 +19,7 @@ from kb.reuse import check_reuser
 router = APIRouter(tags=["drafts"])
 
 
-@router.post("/drafts", response_class=Response)
+@router.post("/drafts", response_class=Response, responses=errors(404))
 def create_draft(
     body: DraftCreate,
     person: Drafter,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ContextDep, CurrentPerson, DocumentReader, Manager, SessionDep
+from api.error_answers import errors
 from api.schemas.reviews import (
     PendingDecision,
     PendingEditPublic,
@@ -27,14 +28,14 @@ def pending_public(pending: PendingEdit) -> PendingEditPublic:
     return PendingEditPublic.model_validate(pending, from_attributes=True)
 
 
-@router.get("/documents/{ref:path}/pending")
+@router.get("/documents/{ref:path}/pending", responses=errors(404))
 def get_pending_edits(ref: str, session: SessionDep, person: DocumentReader) -> PendingEditsPublic:
     """Pending edits of a document, oldest first (all statuses)."""
     document = visible_document(session, ref, viewer_of(person))
     return PendingEditsPublic(items=[pending_public(p) for p in pending_edits(session, document)])
 
 
-@router.post("/documents/{ref:path}/pending/{pending_id}")
+@router.post("/documents/{ref:path}/pending/{pending_id}", responses=errors(403, 404, 409))
 def decide_pending_edit(
     ref: str, pending_id: str, body: PendingDecision, person: CurrentPerson, context: ContextDep
 ) -> PendingEditPublic:

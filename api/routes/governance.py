@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter
 
 from api.deps import ContextDep, CurrentPerson, Manager, ReadSessionDep, Searcher
+from api.error_answers import errors
 from api.schemas.governance import (
     ContributionsPublic,
     FreshnessAuditPublic,
@@ -14,9 +17,11 @@ from api.schemas.governance import (
     ReviewPublic,
 )
 from kb.access import viewer_of, visible_document
-from kb.contributions import contributions, parse_day
+from kb.contributions import GROUPS, contributions, parse_day
 from kb.db import transaction
 from kb.freshness import (
+    FRESHNESS_STATUSES,
+    STATUSES,
     archive_candidates,
     audit_freshness,
     audit_time,
@@ -25,8 +30,11 @@ from kb.freshness import (
 )
 from kb.handover import hand_over
 from kb.review import review_document
+from kb.vocabulary import Kind
 
 router = APIRouter(tags=["governance"])
+# What `status` of a freshness audit takes: a freshness status or a document status.
+AUDIT_STATUSES = (*FRESHNESS_STATUSES, *STATUSES)
 
 
 @router.get("/contributions", response_model_exclude_unset=True)
@@ -35,7 +43,7 @@ def get_contributions(
     person: Searcher,
     since: str | None = None,
     until: str | None = None,
-    group_by: str = "person",
+    group_by: Literal[GROUPS] = "person",  # type: ignore[valid-type]
 ) -> ContributionsPublic:
     """Contributions per person, team or kind; `since` and `until` are whole days (YYYY-MM-DD),
     both included."""
@@ -53,9 +61,9 @@ def get_freshness_audit(
     person: Manager,
     owner: str | None = None,
     team: str | None = None,
-    kind: str | None = None,
-    status: str | None = None,
-    document_status: str = "active",
+    kind: Kind | None = None,
+    status: Literal[AUDIT_STATUSES] | None = None,  # type: ignore[valid-type]
+    document_status: Literal[(*STATUSES, "all")] = "active",  # type: ignore[valid-type]
     as_of: str | None = None,
 ) -> FreshnessAuditPublic:
     """Every audited document's freshness, worst first (managers); `as_of` (YYYY-MM-DD)
@@ -85,7 +93,7 @@ def get_archive_candidates(
     return FreshnessAuditPublic.of(now, rows)
 
 
-@router.post("/documents/{ref:path}/review")
+@router.post("/documents/{ref:path}/review", responses=errors(403, 404, 409))
 def post_review(
     ref: str,
     context: ContextDep,
@@ -112,7 +120,7 @@ def post_review(
     return ReviewPublic.of(review, freshness)
 
 
-@router.post("/people/{name}/handover")
+@router.post("/people/{name}/handover", responses=errors(404))
 def post_handover(
     name: str, body: HandoverCreate, person: Manager, context: ContextDep
 ) -> HandoverPublic:

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import ContextDep, Reporter, Searcher, SessionDep
+from api.error_answers import errors
 from api.idempotency import OnceDep
 from api.schemas.governance import (
     BidDetail,
@@ -30,7 +31,7 @@ from kb.reuse import check_reuser, document_of_chunk, list_reuse, record_reuse
 router = APIRouter(tags=["reuse"])
 
 
-@router.post("/reuse", status_code=201)
+@router.post("/reuse", status_code=201, responses=errors(404))
 def create_reuse(
     body: ReuseCreate, person: Reporter, context: ContextDep, once: OnceDep
 ) -> ReusePublic:
@@ -73,7 +74,7 @@ def create_reuse(
     return public
 
 
-@router.get("/reuse")
+@router.get("/reuse", responses=errors(404))
 def read_reuse(
     person: Searcher,
     session: SessionDep,
@@ -95,7 +96,7 @@ def read_reuse(
     return ReuseList(reuse=[ReusePublic(**r.model_dump()) for r in found])
 
 
-@router.post("/bids/{ref}/outcome")
+@router.post("/bids/{ref}/outcome", responses=errors(404, 409))
 def set_outcome(
     ref: str, body: OutcomeCreate, person: Reporter, context: ContextDep, once: OnceDep
 ) -> BidPublic:
@@ -115,7 +116,7 @@ def set_outcome(
     return once.completed(public)
 
 
-@router.get("/bids/{ref}")
+@router.get("/bids/{ref}", responses=errors(404))
 def get_bid(ref: str, person: Searcher, session: SessionDep) -> BidDetail:
     """One record of a bid: its outcome, bid_result document and fields, the proposals written
     for it and how much reuse went into it (documents the caller may see)."""

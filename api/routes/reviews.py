@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from sqlmodel import Session
 
 from api.deps import ContextDep, CurrentPerson, DocumentReader, Manager, SessionDep
+from api.error_answers import errors
 from api.schemas.reviews import (
     ReviewDecisionCreate,
     ReviewRequestCreate,
@@ -69,7 +70,7 @@ def all_reviews(session: SessionDep, _manager: Manager) -> ReviewRequestsPublic:
     return ReviewRequestsPublic(items=[request_public(session, r) for r in open_requests(session)])
 
 
-@router.post("/reviews", status_code=201)
+@router.post("/reviews", status_code=201, responses=errors(404, 409))
 def post_review_request(
     body: ReviewRequestCreate, person: Manager, context: ContextDep
 ) -> ReviewRequestPublic:
@@ -96,7 +97,7 @@ def post_stale_reviews(
         return ReviewRequestsPublic(items=[request_public(session, r) for r in requests])
 
 
-@router.post("/reviews/{request_id}/decision")
+@router.post("/reviews/{request_id}/decision", responses=errors(403, 404, 409))
 def post_decision(
     request_id: str, body: ReviewDecisionCreate, person: CurrentPerson, context: ContextDep
 ) -> ReviewRequestPublic:
@@ -114,13 +115,13 @@ def post_decision(
         return request_public(session, request)
 
 
-@router.get("/documents/{ref:path}/verifiers")
+@router.get("/documents/{ref:path}/verifiers", responses=errors(404))
 def get_verifiers(ref: str, session: SessionDep, person: DocumentReader) -> VerifiersPublic:
     document = visible_document(session, ref, viewer_of(person))
     return VerifiersPublic.of(verifiers_of(session, document))
 
 
-@router.put("/documents/{ref:path}/verifiers")
+@router.put("/documents/{ref:path}/verifiers", responses=errors(403, 404))
 def put_verifiers(
     ref: str, body: VerifiersUpdate, person: CurrentPerson, context: ContextDep
 ) -> VerifiersPublic:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ContextDep, Searcher
+from api.error_answers import errors
 from api.schemas.search import SearchRequest, SearchResults
 from kb.access import viewer_of
 
 router = APIRouter(tags=["search"])
 
 
-@router.post("/search")
+@router.post("/search", responses=errors(503))
 def search(body: SearchRequest, person: Searcher, context: ContextDep) -> SearchResults:
     """Ranked documents (best chunk of each) for a query; `filters` as in `kb search`
     (kind, product, competitor, customer, industry, tag, owner, language, updated_after, ...)."""

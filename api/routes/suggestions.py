@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ContextDep, Searcher, SessionDep
+from api.error_answers import errors
 from api.schemas.search import SuggestionPublic, SuggestionRequest, SuggestionsPublic
 from kb.access import viewer_of
 from kb.clock import utcnow
@@ -13,7 +14,7 @@ from search.suggest import SuggestionQuery, suggest
 router = APIRouter(tags=["suggestions"])
 
 
-@router.post("/suggestions")
+@router.post("/suggestions", responses=errors(503))
 def suggestions(
     body: SuggestionRequest, person: Searcher, session: SessionDep, context: ContextDep
 ) -> SuggestionsPublic:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ContextDep, CurrentPerson, Manager, SessionDep
+from api.error_answers import errors
 from api.schemas.governance import (
     TokenIssued,
     UserCreate,
@@ -19,7 +20,7 @@ from kb.people import UNSET, add_person, issue_token, list_people, set_disabled,
 router = APIRouter(tags=["users"])
 
 
-@router.post("/users", status_code=201)
+@router.post("/users", status_code=201, responses=errors(409))
 def create_user(body: UserCreate, _manager: Manager, context: ContextDep) -> UserCreated:
     """Create a person or service identity; the response carries its token, this once."""
     with transaction(context.engine) as session:
@@ -34,7 +35,7 @@ def get_users(_manager: Manager, session: SessionDep) -> UsersPublic:
     return UsersPublic(items=[UserPublic.of(p) for p in list_people(session)])
 
 
-@router.post("/users/{name}/disable")
+@router.post("/users/{name}/disable", responses=errors(404, 409))
 def disable_user(name: str, _manager: Manager, context: ContextDep) -> UserPublic:
     """Disable a person: their token stops working with the next request."""
     with transaction(context.engine) as session:
@@ -50,7 +51,7 @@ def rotate_own_token(person: CurrentPerson, context: ContextDep) -> TokenIssued:
     return TokenIssued(name=person.name, token=token)
 
 
-@router.patch("/users/{name}")
+@router.patch("/users/{name}", responses=errors(404, 409))
 def patch_user(name: str, body: UserUpdate, _manager: Manager, context: ContextDep) -> UserPublic:
     """Change a person's role and/or team (managers); the last active manager stays one."""
     given = body.model_fields_set

@@ -3,9 +3,12 @@ Kind, Role, Mode, ..., are kb.vocabulary's enums, which pydantic takes directly)
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+
+from kb.sections import named_section_type
+from kb.vocabulary import SectionType
 
 MAX_TEXT_CHARS = 2_000_000
 MAX_QUERY_CHARS = 2000
@@ -37,3 +40,14 @@ def holds_nul(value: Any) -> bool:
     if isinstance(value, dict):
         return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
     return False
+
+
+def _heading_as_type(value: Any) -> Any:
+    """A section type given by any of its headings (解决方案, Solution) is that type; anything
+    else is left for the enum to accept or refuse (a 422 naming the field and the types)."""
+    found = named_section_type(value) if isinstance(value, str) else None
+    return found or value
+
+
+# A proposal section's type, by its name or by any of its headings in either language.
+SectionTypeNamed = Annotated[SectionType, BeforeValidator(_heading_as_type)]

@@ -27,6 +27,7 @@ from kb.vocabulary import (
     METADATA_FIELDS,
     WRITABLE_STATUSES,
     Confidentiality,
+    EventAction,
     Kind,
     Language,
     MetadataField,
@@ -268,7 +269,7 @@ class EventPublic(BaseModel):
 
     at: UtcDatetime
     actor: str | None
-    action: str
+    action: EventAction
     version: int | None
     detail: dict[str, Any]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from api.schemas.base import Request
+from api.schemas.base import Request, SectionTypeNamed
 
 
 class DraftItemCreate(Request):
-    section_type: str = Field(
-        min_length=1, max_length=100, description="solution, 解决方案, Solution, ..."
+    section_type: SectionTypeNamed = Field(
+        description="a type's name, or any of its headings (解决方案, Solution, ...)"
     )
     ref: str = Field(
         min_length=1, max_length=40, description="a suggestion's ref (a section or a Q&A)"

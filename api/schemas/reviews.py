@@ -12,7 +12,7 @@ from kb.models import VerifierDefault
 from kb.outbox import WEBHOOK_FORMATS
 from kb.review import MAX_NOTE_CHARS
 from kb.verifiers import Verifiers
-from kb.vocabulary import Kind, ReviewDecision
+from kb.vocabulary import Kind, ReviewDecision, Topic
 
 
 class ReviewRequestCreate(Request):
@@ -106,7 +106,7 @@ class DeliveryPublic(BaseModel):
     id: int
     key: str
     recipient: str
-    topic: str
+    topic: Topic
     subject: str
     document_id: int | None
     channel: Literal["email", "webhook", "wecom", "dingtalk", "feishu"]

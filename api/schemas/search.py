@@ -10,9 +10,10 @@ from api.schemas.base import (
     MAX_DRAFT_CHARS,
     MAX_QUERY_CHARS,
     Request,
+    SectionTypeNamed,
 )
 from kb.clock import UtcDatetime
-from kb.vocabulary import Kind, Mode, Outcome
+from kb.vocabulary import Kind, Mode, Outcome, SectionType
 from search.service import SearchHit
 
 
@@ -60,7 +61,7 @@ class SuggestionRequest(Request):
     industry: str | None = None
     products: list[str] = Field(default_factory=list)
     competitor: str | None = None
-    section: str | None = Field(
+    section: SectionTypeNamed | None = Field(
         None,
         description="only proposal sections of this type: a name (solution) or a heading in "
         "either language (解决方案, Solution); an unknown type is a 422 listing the known ones",
@@ -86,7 +87,7 @@ class ReuseStatsPublic(BaseModel):
 
 class SubsectionPublic(BaseModel):
     section: str
-    section_type: str | None
+    section_type: SectionType | None
     ref: str = Field(description="takes this subsection alone (a draft item's ref)")
 
 
@@ -111,7 +112,7 @@ class SuggestionPublic(BaseModel):
     kind: Kind
     version: int
     section: str
-    section_type: str | None = Field(description="a proposal section's type (kb.sections)")
+    section_type: SectionType | None = Field(description="a proposal section's type")
     text: str = Field(description="the whole section or Q&A, its chunks in order")
     complete: bool = Field(
         description="false for a section too long to hold (kb.units.MAX_UNIT_CHARS): text is "

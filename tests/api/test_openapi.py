@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from api.app import create_app
 from kb.config import Settings
+from tests.api.conftest import Headers, assert_error, row_counts
 
 # Response properties that hold one of kb's vocabularies, and ones that hold a calendar day.
 ENUM_PROPERTIES = {
@@ -26,6 +28,10 @@ ENUM_PROPERTIES = {
     "channel",
     "group_by",
     "mode",
+    "section_type",
+    "action",
+    "topic",
+    "type",
 }
 DATE_PROPERTIES = {"observed", "decided", "decision_date", "since", "until"}
 ERROR_SHAPE = "#/components/schemas/ErrorResponse"
@@ -130,25 +136,103 @@ def test_times_carry_their_zone_vocabularies_are_enums_and_days_are_dates(
     assert not problems, problems
 
 
-def test_every_operation_documents_its_errors_in_the_error_shape(
+def error_answers(operation: dict[str, Any]) -> set[int]:
+    return {int(status) for status in operation["responses"] if not status.startswith("2")}
+
+
+def test_no_field_or_parameter_named_for_a_vocabulary_is_a_plain_string(
     document: dict[str, Any],
 ) -> None:
-    missing = []
+    """Requests and answers alike: the values are listed, and pydantic refuses others."""
+    plain = []
+    for model, schema in document["components"]["schemas"].items():
+        for field, prop in schema.get("properties", {}).items():
+            if field in ENUM_PROPERTIES:
+                found = [o.get("items", o) for o in alternatives(document, prop)]
+                if any("enum" not in resolve(document, o) for o in found):
+                    plain.append(f"{model}.{field}")
     for name, operation in operations(document):
-        method, path = name.split(" ", 1)
-        can_give = {"422", "500"}  # an unknown query parameter, anything unexpected
-        if path != "/health":
-            can_give |= {"401", "403"}  # every route but /health needs a token and a role
-        if "{" in path:
-            can_give.add("404")
-        if method in {"POST", "PUT", "DELETE"}:
-            can_give |= {"400", "409", "413"}
-        for status in sorted(can_give):
-            answer = operation["responses"].get(status)
-            shape = answer and answer["content"]["application/json"]["schema"].get("$ref")
-            if shape != ERROR_SHAPE:
-                missing.append(f"{name} {status}")
-    assert not missing, missing
+        for parameter in operation.get("parameters", []):
+            options = alternatives(document, parameter["schema"])
+            if parameter["name"] in ENUM_PROPERTIES and any("enum" not in o for o in options):
+                plain.append(f"{name} ?{parameter['name']}")
+    assert not plain, plain
+
+
+def test_a_value_outside_a_vocabulary_is_a_422_naming_the_field(
+    client: TestClient, people: dict[str, Headers]
+) -> None:
+    manager, before = people["wang.min"], row_counts(client)
+    item = {"section_type": "结束语", "ref": "1:1"}
+    for method, path, body, named in (
+        ("post", "/drafts", {"title": "T", "items": [item]}, "items.0.section_type: "),
+        ("post", "/suggestions", {"text": "灾备", "section": "nope"}, "section: "),
+        ("get", "/glossary?type=gadget", None, "query.type: "),
+        ("get", "/audit/freshness?kind=memo", None, "query.kind: "),
+        ("get", "/audit/freshness?document_status=gone", None, "query.document_status: "),
+        ("get", "/contributions?group_by=role", None, "query.group_by: "),
+    ):
+        response = client.request(method, path, json=body, headers=manager)
+        message = assert_error(response, 422, "invalid_input")["message"]
+        assert message.startswith(named) and "Input should be" in message, (path, message)
+    solution = {"title": "T", "items": [{"section_type": "解决方案", "ref": "999999:1"}]}
+    # A heading still names its type: the draft gets as far as its (missing) section.
+    assert_error(client.post("/drafts", json=solution, headers=manager), 404)
+    assert row_counts(client) == before
+
+
+def test_every_error_answer_has_the_error_shape(document: dict[str, Any]) -> None:
+    wrong = []
+    for name, operation in operations(document):
+        for status in error_answers(operation):
+            answer = operation["responses"][str(status)]
+            if answer["content"]["application/json"]["schema"].get("$ref") != ERROR_SHAPE:
+                wrong.append(f"{name} {status}")
+    assert not wrong, wrong
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_only_routes_that_need_a_token_document_401_and_403(document: dict[str, Any]) -> None:
+    for name, operation in operations(document):
+        statuses = error_answers(operation)
+        if name == "GET /health":
+            assert not statuses & {401, 403}, name
+        else:
+            assert 401 in statuses, name
+        assert {422, 500} <= statuses, name  # the query string every route checks; the unexpected
+
+
+# Each operation documents exactly what it can give: 401 where a token is needed, 403 where a
+# role (or the route's rule) can refuse, 404 where a path or referenced resource can be missing,
+# 409 for conflicts, 400/413 where a body is read, 503 while the search indexes load.
+EXPECTED_ERRORS = {
+    "GET /health": {422, 500},
+    "POST /users/me/token": {401, 422, 500},
+    "GET /contributions": {401, 422, 500},
+    "GET /competitors/{name}": {401, 422, 500},  # an unknown competitor has an empty page
+    "GET /documents": {401, 403, 422, 500},  # a service identity does not list documents
+    "GET /documents/{ref}": {401, 403, 404, 422, 500},
+    "GET /documents/{ref}/versions": {401, 403, 404, 422, 500},
+    "GET /bids/{ref}": {401, 404, 422, 500},
+    "GET /reuse": {401, 404, 422, 500},
+    "GET /audit/freshness": {401, 403, 422, 500},
+    "POST /documents": {400, 401, 403, 409, 413, 422, 500},
+    "PUT /documents/{ref}": {400, 401, 403, 404, 409, 413, 422, 500},
+    "DELETE /documents/{ref}": {401, 403, 404, 422, 500},
+    "POST /search": {400, 401, 413, 422, 500, 503},
+    "POST /suggestions": {400, 401, 413, 422, 500, 503},
+    "POST /documents/{ref}/review": {400, 401, 403, 404, 409, 413, 422, 500},
+    "PUT /notifications/preferences": {400, 401, 413, 422, 500},
+    "POST /users": {400, 401, 403, 409, 413, 422, 500},
+    "PATCH /users/{name}": {400, 401, 403, 404, 409, 413, 422, 500},
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ERRORS))
+def test_an_operation_documents_exactly_the_errors_it_can_give(
+    document: dict[str, Any], name: str
+) -> None:
+    assert error_answers(dict(operations(document))[name]) == EXPECTED_ERRORS[name]
 
 
 def test_writes_document_the_idempotency_key(document: dict[str, Any]) -> None:

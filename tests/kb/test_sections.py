@@ -12,8 +12,15 @@ from kb.db import make_engine, transaction
 from kb.documents import build_draft, sha256
 from kb.errors import InvalidInput
 from kb.models import Chunk
-from kb.sections import OTHER, resolve_section_type, type_of_heading, type_of_path
+from kb.sections import (
+    OTHER,
+    SECTION_TYPES,
+    resolve_section_type,
+    type_of_heading,
+    type_of_path,
+)
 from kb.store import ChunkInput, save_draft
+from kb.vocabulary import SectionType
 
 
 @pytest.mark.parametrize(
@@ -97,3 +104,7 @@ def test_proposal_chunks_store_their_type_and_an_old_database_catches_up(
 def _types(engine: Engine) -> list[str | None]:
     with Session(engine) as session:
         return list(session.exec(select(Chunk.section_type).order_by(col(Chunk.ordinal))))
+
+
+def test_the_table_has_a_row_for_every_type_of_the_vocabulary_in_its_order() -> None:
+    assert [row.name for row in SECTION_TYPES] + [OTHER] == list(SectionType)
