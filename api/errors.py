@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -35,6 +36,15 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
+def problems_of(errors: Iterable[Mapping[str, Any]]) -> str:
+    """Validation errors as one message: `items.0.section_type: Input should be ...; ...`."""
+    problems = []
+    for error in errors:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        problems.append(f"{where or 'body'}: {error.get('msg')}")
+    return "; ".join(problems) or "invalid request"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KBError)
     async def domain_error(_request: Request, exc: KBError) -> JSONResponse:
@@ -48,13 +58,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = []
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-            problems.append(f"{where or 'body'}: {error.get('msg')}")
-        return JSONResponse(
-            error_body("invalid_input", "; ".join(problems) or "invalid request"), status_code=422
-        )
+        return JSONResponse(error_body("invalid_input", problems_of(exc.errors())), status_code=422)
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_middleware(UnexpectedErrors)

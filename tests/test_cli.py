@@ -177,5 +177,5 @@ def test_draft_writes_a_word_file_in_standard_order(kb: CliRunner, tmp_path: Pat
     request.write_text(json.dumps({"title": "x", "items": [{"section_type": "nope", "ref": "1"}]}))
     result = kb.invoke(app, ["draft", str(request), "--output", str(tmp_path / "e.docx")])
     assert result.exit_code == 1
-    assert "unknown section_type of item 1 'nope'" in str(result.exception)
+    assert "items.0.section_type: Input should be 'background'" in str(result.exception)
     assert not (tmp_path / "e.docx").exists()

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from api.commands.context import context
 from api.commands.output import say
 from api.commands.root import app
+from api.errors import problems_of
 from api.schemas.drafts import DraftCreate
 from kb.db import transaction
 from kb.draft_files import draft_docx, draft_markdown
@@ -58,5 +59,7 @@ def draft(
 def _read(path: Path) -> DraftCreate:
     try:
         return DraftCreate.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, json.JSONDecodeError, ValidationError) as exc:
+    except (OSError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"{path}: not a draft request: {exc}") from None
+    except ValidationError as exc:
+        raise InvalidInput(f"{path}: not a draft request: {problems_of(exc.errors())}") from None
