@@ -4,6 +4,7 @@ each operation can give in the one error shape. (Schemathesis checks live answer
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from kb.config import Settings
 from tests.api.conftest import Headers, assert_error, row_counts
+from tests.api.test_auth_roles import FORBIDDEN
 
 # Response properties that hold one of kb's vocabularies, and ones that hold a calendar day.
 ENUM_PROPERTIES = {
@@ -138,6 +140,22 @@ def test_times_carry_their_zone_vocabularies_are_enums_and_days_are_dates(
 
 def error_answers(operation: dict[str, Any]) -> set[int]:
     return {int(status) for status in operation["responses"] if not status.startswith("2")}
+
+
+def test_every_refusal_of_the_role_matrix_is_documented(document: dict[str, Any]) -> None:
+    """The 403s tests/api/test_auth_roles.py gets from real requests are in the document."""
+    templates = {
+        re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)) + "$"): path
+        for path in document["paths"]
+    }
+    undocumented = []
+    for _, method, path, _ in FORBIDDEN:
+        concrete = path.replace("{id}", "1")
+        found = [t for pattern, t in templates.items() if pattern.match(concrete)]
+        operation = document["paths"][min(found, key=len)][method]  # the most specific
+        if 403 not in error_answers(operation):
+            undocumented.append(f"{method} {path}")
+    assert not undocumented, undocumented
 
 
 def test_no_field_or_parameter_named_for_a_vocabulary_is_a_plain_string(
