@@ -97,6 +97,10 @@ def build_encoder(
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = max(1, min(4, torch.get_num_threads()))
+    # Its threads sleep between runs instead of spinning: a server encodes queries from many
+    # request threads at once, and spinning threads took the CPU those need (measured on 2
+    # cores: 6.5 against 13 ms of CPU per query, and p50 8 against 30 ms beside other work).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
     session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     tokenizer = Tokenizer.from_file(str(tokenizer_file))
