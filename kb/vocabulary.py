@@ -182,6 +182,15 @@ ALL_KINDS: tuple[Kind, ...] = tuple(Kind)
 
 
 @dataclass(frozen=True)
+class ContextParam:
+    """How a suggestion request gives a context field: the request's field name, and whether
+    it takes a list of values (else one)."""
+
+    name: str
+    many: bool = False
+
+
+@dataclass(frozen=True)
 class MetadataField:
     """One metadata field (kept in a document's `meta`).
 
@@ -190,7 +199,9 @@ class MetadataField:
     among its `competitors`); `kinds` carry it; `required_by` kinds must give it; `named_by` is the
     glossary entry type whose names its values are (matched by any alias, shown canonical);
     `on_form` is False for a field the web contribute form fills by other means (a Q&A's
-    `answer` is its text, the `author` is the person signed in)."""
+    `answer` is its text, the `author` is the person signed in); `context` makes it a context
+    field of suggestions: a request gives values for it (under `context.name`) and candidates
+    whose field holds them rank higher."""
 
     name: str
     shape: Shape
@@ -200,17 +211,25 @@ class MetadataField:
     required_by: tuple[Kind, ...] = ()
     named_by: EntryType | None = None
     on_form: bool = True
+    context: ContextParam | None = None
 
 
 _INTEL, _PROPOSAL, _BID, _QA = Kind.competitor_intel, Kind.proposal, Kind.bid_result, Kind.qa
 METADATA_FIELDS: tuple[MetadataField, ...] = (
-    MetadataField("products", Shape.list, filter="product", named_by=EntryType.product),
+    MetadataField(
+        "products",
+        Shape.list,
+        filter="product",
+        named_by=EntryType.product,
+        context=ContextParam("products", many=True),
+    ),
     MetadataField(
         "competitors",
         Shape.list,
         filter="competitor",
         aliases=("competitor",),
         named_by=EntryType.competitor,
+        context=ContextParam("competitor"),
     ),
     MetadataField("tags", Shape.list, filter="tag"),
     MetadataField(
@@ -219,6 +238,7 @@ METADATA_FIELDS: tuple[MetadataField, ...] = (
         filter="industry",
         required_by=(_PROPOSAL,),
         named_by=EntryType.industry,
+        context=ContextParam("industry"),
     ),
     MetadataField(
         "customer",
@@ -226,6 +246,7 @@ METADATA_FIELDS: tuple[MetadataField, ...] = (
         filter="customer",
         required_by=(_PROPOSAL, _BID),
         named_by=EntryType.customer,
+        context=ContextParam("customer"),
     ),
     MetadataField(
         "competitor",
@@ -249,6 +270,8 @@ METADATA_FIELDS: tuple[MetadataField, ...] = (
     MetadataField("author", Shape.text, on_form=False),
 )
 FIELDS_BY_NAME: dict[str, MetadataField] = {f.name: f for f in METADATA_FIELDS}
+# The fields a suggestion request may give as its context (search.suggestion_score).
+CONTEXT_FIELDS: tuple[MetadataField, ...] = tuple(f for f in METADATA_FIELDS if f.context)
 # Filters by their name; list fields answer to their plural field name too (`products`).
 FIELDS_BY_FILTER: dict[str, MetadataField] = {
     **{f.name: f for f in METADATA_FIELDS if f.filter and f.shape is Shape.list},

@@ -47,10 +47,8 @@ MIN_MATCH = 0.2
 class SuggestionQuery:
     text: str
     top_k: int = 5
-    customer: str | None = None
-    industry: str | None = None
-    products: list[str] = field(default_factory=list)
-    competitor: str | None = None
+    # {field name: values} of the vocabulary's context fields (requested_context)
+    context: dict[str, list[str]] = field(default_factory=dict)
     section: str | None = None  # section type: a name (solution) or heading (解决方案, Solution)
     kinds: list[str] = field(default_factory=list)  # proposal and/or qa; none: both
 
@@ -179,7 +177,7 @@ def _candidates(
             reuse_count=used.reuse_count,
             won=used.won + (outcome == Outcome.won),
             lost=used.lost + (outcome == Outcome.lost),
-            context=context_match(query, document.meta, generation.catalog.glossary),
+            context=context_match(query.context, document.meta, generation.catalog.glossary),
         )
         found = Suggestion(
             chunk,

@@ -3,25 +3,12 @@ freshness, approval, reuse, bid outcomes, fit with the request's context)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from kb.glossary import Glossary
-
-
-class Context(Protocol):
-    """What a request says about the proposal: the fields context_match compares."""
-
-    @property
-    def customer(self) -> str | None: ...
-    @property
-    def industry(self) -> str | None: ...
-    @property
-    def products(self) -> list[str]: ...
-    @property
-    def competitor(self) -> str | None: ...
-
+from kb.vocabulary import CONTEXT_FIELDS
 
 # Weights of the quality signals (they sum to 1) and how far quality and context move a score.
 FRESHNESS_WEIGHT = 0.45
@@ -70,16 +57,27 @@ def suggestion_score(signals: Signals) -> float:
     return signals.similarity * weight * (1.0 + CONTEXT_BOOST * min(max(signals.context, 0.0), 1.0))
 
 
-def context_match(query: Context, meta: Mapping[str, Any], glossary: Glossary) -> float:
-    """Share of the request's context (customer, industry, products, competitor) that a
-    candidate's metadata matches, names compared by the glossary's canonical name (a request
-    for `energy` matches a document written `能源`); 0 when the request gives none. (The
-    section type is a filter.)"""
-    wanted = {
-        "customer": [query.customer] if query.customer else [],
-        "industry": [query.industry] if query.industry else [],
-        "products": query.products,
-        "competitors": [query.competitor] if query.competitor else [],
-    }
+def requested_context(params: Mapping[str, Any]) -> dict[str, list[str]]:
+    """{field name: values} of the context a request gives, by the request names of the
+    vocabulary's context fields (`{"competitor": "华为云"}` gives `{"competitors": ["华为云"]}`);
+    fields given no value are left out."""
+    wanted: dict[str, list[str]] = {}
+    for field in CONTEXT_FIELDS:
+        assert field.context is not None
+        given = params.get(field.context.name)
+        items = given if isinstance(given, list) else [given]
+        found = [str(item).strip() for item in items if item is not None and str(item).strip()]
+        if found:
+            wanted[field.name] = found
+    return wanted
+
+
+def context_match(
+    wanted: Mapping[str, Sequence[str]], meta: Mapping[str, Any], glossary: Glossary
+) -> float:
+    """Share of the request's context fields (`requested_context`) that a candidate's
+    metadata matches, names compared by the glossary's canonical name (a request for `energy`
+    matches a document written `能源`); 0 when the request gives none. (The section type is a
+    filter.)"""
     checks = [glossary.holds(meta, name, values) for name, values in wanted.items() if values]
     return sum(checks) / len(checks) if checks else 0.0

@@ -10,6 +10,7 @@ from api.schemas.search import SuggestionPublic, SuggestionRequest, SuggestionsP
 from kb.access import viewer_of
 from kb.clock import utcnow
 from search.suggest import SuggestionQuery, suggest
+from search.suggestion_score import requested_context
 
 router = APIRouter(tags=["suggestions"])
 
@@ -19,11 +20,20 @@ def suggestions(
     body: SuggestionRequest, person: Searcher, session: SessionDep, context: ContextDep
 ) -> SuggestionsPublic:
     """Best first: similar content, preferring fresh, reviewed content from won bids and
-    content that fits the given customer, industry, products, competitor and section type."""
+    content that fits the given context (customer, industry, products, competitor: the
+    vocabulary's context fields) and section type."""
+    given = body.model_dump()
+    query = SuggestionQuery(
+        text=body.text,
+        top_k=body.top_k,
+        context=requested_context(given),
+        section=body.section,
+        kinds=body.kinds,
+    )
     found = suggest(
         context.search,
         session,
-        SuggestionQuery(**body.model_dump()),
+        query,
         viewer=viewer_of(person),
         now=utcnow(),
         due_soon_days=context.settings.due_soon_days,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, create_model
 
 from api.schemas.base import (
     MAX_DRAFT_CHARS,
@@ -13,7 +13,7 @@ from api.schemas.base import (
     SectionTypeNamed,
 )
 from kb.clock import UtcDatetime
-from kb.vocabulary import Kind, Mode, Outcome, SectionType
+from kb.vocabulary import CONTEXT_FIELDS, Kind, MetadataField, Mode, Outcome, SectionType
 from search.service import SearchHit
 
 
@@ -52,15 +52,37 @@ class SearchResults(BaseModel):
     )
 
 
-class SuggestionRequest(Request):
+class SuggestionText(Request):
     text: str = Field(
         min_length=1, max_length=MAX_DRAFT_CHARS, description="a draft section or an RFP question"
     )
     top_k: StrictInt = Field(5, ge=1, le=50)
-    customer: str | None = None
-    industry: str | None = None
-    products: list[str] = Field(default_factory=list)
-    competitor: str | None = None
+
+
+def _context_param(field: MetadataField) -> tuple[Any, Any]:
+    """A context field of the vocabulary as a request field: content whose field holds the
+    value(s) ranks higher."""
+    assert field.context is not None
+    if field.context.many:
+        return list[str], Field(
+            default_factory=list, description=f"prefer content whose {field.name} name these"
+        )
+    return str | None, Field(None, description=f"prefer content whose {field.name} name it")
+
+
+if TYPE_CHECKING:
+    SuggestionContext = SuggestionText
+else:
+    SuggestionContext = create_model(
+        "SuggestionContext",
+        __base__=SuggestionText,
+        __doc__="A suggestion request's text and context: one field per kb.vocabulary context "
+        "field.",
+        **{f.context.name: _context_param(f) for f in CONTEXT_FIELDS},
+    )
+
+
+class SuggestionRequest(SuggestionContext):
     section: SectionTypeNamed | None = Field(
         None,
         description="only proposal sections of this type: a name (solution) or a heading in "

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from kb.glossary import Glossary, parse_glossary
-from search.suggest import Signals, SuggestionQuery, suggestion_score
-from search.suggestion_score import context_match
+from search.suggest import Signals, suggestion_score
+from search.suggestion_score import context_match, requested_context
 from tests.api.conftest import Headers, create
 
 SECTION = (
@@ -56,12 +56,15 @@ def test_context_matches_names_in_either_language() -> None:
         )
     )
     meta = {"industry": "能源", "competitors": ["华为云"], "products": ["GuardEye"]}
-    request = SuggestionQuery("SOC", industry="power", competitor="Huawei")
+    request = requested_context({"industry": "power", "competitor": "Huawei"})
+    assert request == {"competitors": ["Huawei"], "industry": ["power"]}
     assert context_match(request, meta, glossary) == 1.0
     assert context_match(request, meta, Glossary()) == 0.0  # without the glossary: raw names
-    partly = SuggestionQuery("SOC", industry="energy", products=["guardeye"], customer="江南银行")
+    partly = requested_context(
+        {"industry": "energy", "products": ["guardeye", " "], "customer": "江南银行"}
+    )
     assert context_match(partly, meta, glossary) == 2 / 3  # no customer in the meta
-    assert context_match(SuggestionQuery("SOC"), meta, glossary) == 0.0
+    assert context_match(requested_context({"customer": " ", "text": "SOC"}), meta, glossary) == 0
 
 
 # -- over HTTP --------------------------------------------------------------------------------

@@ -56,7 +56,10 @@ from pathlib import Path
 source = Path("kb/vocabulary.py").read_text(encoding="utf-8")
 anchor = "METADATA_FIELDS: tuple[MetadataField, ...] = (\\n"
 assert anchor in source
-line = '    MetadataField("regions", Shape.list, filter="region", kinds=(Kind.proposal,)),\\n'
+line = (
+    '    MetadataField("regions", Shape.list, filter="region", kinds=(Kind.proposal,), '
+    'context=ContextParam("regions", many=True)),\\n'
+)
 module = types.ModuleType("kb.vocabulary")
 module.__file__ = "kb/vocabulary.py"
 sys.modules["kb.vocabulary"] = module
@@ -64,11 +67,14 @@ exec(compile(source.replace(anchor, anchor + line), "kb/vocabulary.py", "exec"),
 
 from pydantic import ValidationError
 from api.schemas.documents import DocumentCreate, MetadataFilters, metadata_filters
+from api.schemas.search import SuggestionRequest
 from api.web.forms import fields_for, request_fields
 from ingest.readers.csv import read
 from kb.documents import build_draft
 from kb.errors import DocumentFormatError
+from kb.glossary import Glossary
 from search.catalog import DocEntry, parse_filters
+from search.suggestion_score import context_match, requested_context
 
 base = {"kind": "proposal", "title": "t", "text": "x", "customer": "c", "industry": "i"}
 assert DocumentCreate.model_validate({**base, "regions": ["华东"]}).regions == ["华东"]
@@ -93,11 +99,16 @@ entry = DocEntry(id=1, source_id="s", kind="proposal", title="t", language="en",
                  meta={"regions": ["华东"]})
 assert all(check(entry) for check in parse_filters({"region": "华东"}))
 assert not any(check(entry) for check in parse_filters({"region": "华北"}))
+request = SuggestionRequest.model_validate({"text": "x", "regions": ["华东"], "industry": "i"})
+wanted = requested_context(request.model_dump())
+assert wanted == {"regions": ["华东"], "industry": ["i"]}, wanted
+assert context_match(wanted, {"regions": ["华东"], "industry": "i"}, Glossary()) == 1.0
+assert context_match(wanted, {"regions": ["华北"], "industry": "i"}, Glossary()) == 0.5
 print("ok")
 """
 
 
-def test_a_field_added_to_the_table_reaches_form_validation_filters_and_csv() -> None:
+def test_a_field_added_to_the_table_reaches_forms_validation_filters_csv_and_suggestions() -> None:
     done = subprocess.run(
         [sys.executable, "-c", NEW_FIELD_CHECK],
         cwd=ROOT,

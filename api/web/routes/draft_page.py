@@ -24,6 +24,7 @@ from kb.models import Person
 from kb.sections import OTHER, SECTION_TYPES
 from kb.units import Unit, unit_for_ref
 from search.suggest import Suggestion, SuggestionQuery, suggest
+from search.suggestion_score import requested_context
 
 router = page_router()
 MAX_DRAFT_CHARS = 20_000
@@ -66,8 +67,7 @@ def draft_submit(
         query = SuggestionQuery(
             text=text,
             top_k=8,
-            customer=values.get("customer") or None,
-            industry=values.get("industry") or None,
+            context=requested_context(values),
             section=values.get("section") or None,
         )
         found = suggest(
