@@ -151,6 +151,22 @@ def check_service_read(viewer: Viewer | None, document: Document) -> None:
 def may_change_access(viewer: Viewer | None, document: Document) -> bool:
     """Who may see a document (its confidentiality, grants and owner) is for its owner or a
     manager to change, not for everyone who can edit it."""
+    return _owner_or_manager(viewer, document)
+
+
+def may_decide_edits(viewer: Viewer | None, document: Document) -> bool:
+    """Accept or reject a pending edit of a document (a non-owner's change to an approved Q&A
+    waiting for the owner): its owner or a manager."""
+    return _owner_or_manager(viewer, document)
+
+
+def may_name_verifiers(viewer: Viewer | None, document: Document) -> bool:
+    """Name who verifies a document (its verifiers, who may then review it): its owner or a
+    manager."""
+    return _owner_or_manager(viewer, document)
+
+
+def _owner_or_manager(viewer: Viewer | None, document: Document) -> bool:
     return viewer is None or viewer.is_manager or viewer.name == document.owner
 
 

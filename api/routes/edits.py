@@ -15,7 +15,7 @@ from api.schemas.reviews import (
 )
 from api.writes import make_searchable
 from ingest.submission import Submission, revise
-from kb.access import may_change_access, viewer_of, visible_document
+from kb.access import may_decide_edits, viewer_of, visible_document
 from kb.db import transaction
 from kb.edits import close_pending, get_pending, pending_edits, set_team_policy
 from kb.errors import Forbidden
@@ -43,7 +43,7 @@ def decide_pending_edit(
     author) or rejects it; the author is notified."""
     with transaction(context.engine) as session:
         document = visible_document(session, ref, viewer_of(person))
-        if not may_change_access(viewer_of(person), document):
+        if not may_decide_edits(viewer_of(person), document):
             raise Forbidden(f"only the owner ({document.owner}) or a manager may decide edits")
         pending = get_pending(session, document, pending_id)
         if body.accept:

@@ -19,7 +19,7 @@ from api.schemas.reviews import (
     VerifiersPublic,
     VerifiersUpdate,
 )
-from kb.access import may_change_access, viewer_of, visible_document
+from kb.access import may_name_verifiers, viewer_of, visible_document
 from kb.db import transaction
 from kb.errors import Forbidden
 from kb.models import Document, ReviewRequest
@@ -128,7 +128,7 @@ def put_verifiers(
     """Name a document's verifiers (its owner or a manager); [] goes back to the defaults."""
     with transaction(context.engine) as session:
         document = visible_document(session, ref, viewer_of(person))
-        if not may_change_access(viewer_of(person), document):
+        if not may_name_verifiers(viewer_of(person), document):
             raise Forbidden(
                 f"only the owner ({document.owner or 'none'}) or a manager may name verifiers"
             )

@@ -18,6 +18,8 @@ from kb.access import (
     check_service_read,
     may_change_access,
     may_change_status,
+    may_decide_edits,
+    may_name_verifiers,
     may_own,
     may_review,
     may_see_all_deliveries,
@@ -161,6 +163,14 @@ RULES: dict[str, tuple[Callable[[Engine], Callable[[Viewer | None], bool]], froz
     ),
     "changes access": (
         lambda e: lambda viewer: may_change_access(viewer, open_document(e)),
+        allowed("operator", "manager", "owner"),
+    ),
+    "decides a pending edit": (
+        lambda e: lambda viewer: may_decide_edits(viewer, open_document(e)),
+        allowed("operator", "manager", "owner"),
+    ),
+    "names verifiers": (
+        lambda e: lambda viewer: may_name_verifiers(viewer, open_document(e)),
         allowed("operator", "manager", "owner"),
     ),
     "makes a document confidential in an update": (
