@@ -6,6 +6,7 @@ Built once at the edge (CLI entry, app start-up) and passed down; library code n
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -74,7 +75,10 @@ class Settings(BaseSettings):
         14, ge=0, description="days before a review is due that count as due soon"
     )
     request_threads: int = Field(
-        16, ge=1, description="requests the server works on at once (the others queue)"
+        default_factory=lambda: min(16, 4 * (os.cpu_count() or 2)),
+        ge=1,
+        description="requests the server works on at once (the others queue): 4 per CPU core, "
+        "at most 16 (KB_DB_POOL_SIZE's default holds twice that)",
     )
     db_pool_size: int = Field(
         32,
