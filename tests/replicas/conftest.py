@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +18,10 @@ from sqlalchemy.engine import make_url
 
 from api.context import Context
 from kb.config import Settings
+from search.embedder import SentenceTransformerEmbedder
 from tests.api.conftest import Headers, add_people
 from tests.api.servers import free_port
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, make_context
 from tests.replicas.proxy import DelayProxy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +53,23 @@ class Replica:
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base, timeout=60)
+
+
+def queued_writer(
+    database_url: str, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> Context:
+    """A kb on `database_url` that stores chunks without embedding them
+    (KB_EMBEDDING_WORKERS): `kb worker` processes embed them."""
+    settings = Settings(home=tmp_path / "writer", database_url=database_url, embedding_workers=True)
+    return make_context(settings, embedder)
+
+
+def write_notes(folder: Path, notes: Mapping[str, str]) -> Path:
+    """`folder` (made here) with a file per note: file name -> text."""
+    folder.mkdir()
+    for name, note in notes.items():
+        (folder / name).write_text(note, encoding="utf-8")
+    return folder
 
 
 def environment(home: Path, database_url: str, **extra: str) -> dict[str, str]:

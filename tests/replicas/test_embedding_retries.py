@@ -19,13 +19,11 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from api.context import Context
-from kb.config import Settings
 from kb.embedding_queue import EmbeddingAttempt
 from kb.models import Chunk, Document, Embedding
 from search.embedder import SentenceTransformerEmbedder
 from search.embedding_pass import missing_vectors
-from tests.conftest import make_context
-from tests.replicas.conftest import ROOT, environment
+from tests.replicas.conftest import ROOT, environment, queued_writer, write_notes
 
 MEMOS = 80
 TOPICS = ("backup appliance", "single sign-on", "data residency", "price list", "audit logging")
@@ -51,15 +49,9 @@ def attempt_of(context: Context, content_hash: str) -> EmbeddingAttempt | None:
 def test_a_text_that_fails_to_embed_is_retried_with_back_off_and_never_lost(
     replica_database: str, embedder: SentenceTransformerEmbedder, tmp_path: Path
 ) -> None:
-    context = make_context(
-        Settings(home=tmp_path / "writer", database_url=replica_database, embedding_workers=True),
-        embedder,
-    )
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for i, topic in enumerate(TOPICS):
-        (folder / f"note-{i}.md").write_text(f"# Note on {topic}\n\nHow we handle {topic}.\n")
-    report, _ = context.ingest([folder])
+    context = queued_writer(replica_database, embedder, tmp_path)
+    notes = {f"note-{i}.md": f"# Note on {t}\n\nHow we handle {t}.\n" for i, t in enumerate(TOPICS)}
+    report, _ = context.ingest([write_notes(tmp_path / "docs", notes)])
     assert not report.failed
     with Session(context.engine) as session:
         poison = session.exec(
@@ -134,15 +126,11 @@ def test_a_worker_killed_while_embedding_loses_nothing(
     """The attempt is counted before the texts are embedded: a worker killed in the middle
     leaves its texts queued (their chunks unlocked, nothing stored), counted and backed off,
     and the next worker embeds them."""
-    context = make_context(
-        Settings(home=tmp_path / "writer", database_url=replica_database, embedding_workers=True),
-        embedder,
-    )
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for i in range(MEMOS):
-        (folder / f"memo-{i}.md").write_text(f"# Memo {i}\n\nCustomer {i} asked about rack {i}.\n")
-    context.ingest([folder])
+    context = queued_writer(replica_database, embedder, tmp_path)
+    memos = {
+        f"memo-{i}.md": f"# Memo {i}\n\nCustomer {i} asked about rack {i}.\n" for i in range(MEMOS)
+    }
+    context.ingest([write_notes(tmp_path / "docs", memos)])
     with Session(context.engine) as session:
         queued = set(missing_vectors(session, embedder.model_id))
     assert len(queued) == MEMOS

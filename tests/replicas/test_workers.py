@@ -12,12 +12,10 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from kb.config import Settings
 from kb.models import Chunk, Embedding
 from search.embedder import SentenceTransformerEmbedder
 from search.embedding_pass import missing_vectors
-from tests.conftest import make_context
-from tests.replicas.conftest import ROOT, environment
+from tests.replicas.conftest import ROOT, environment, queued_writer, write_notes
 
 TOPICS = (
     "backup appliance",
@@ -32,19 +30,13 @@ TOPICS = (
 def test_workers_embed_each_chunk_once(
     replica_database: str, embedder: SentenceTransformerEmbedder, tmp_path: Path
 ) -> None:
-    context = make_context(
-        Settings(home=tmp_path / "writer", database_url=replica_database, embedding_workers=True),
-        embedder,
-    )
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for i in range(24):
-        topic = TOPICS[i % len(TOPICS)]
-        (folder / f"note-{i}.md").write_text(f"# Note {i} on {topic}\n\nHow we handle {topic}.\n")
-    (folder / "copy.md").write_text(
-        "# Note 0 on backup appliance\n\nHow we handle backup appliance.\n"
-    )
-    report, sync = context.ingest([folder])
+    context = queued_writer(replica_database, embedder, tmp_path)
+    topics = [TOPICS[i % len(TOPICS)] for i in range(24)]
+    notes = {
+        f"note-{i}.md": f"# Note {i} on {t}\n\nHow we handle {t}.\n" for i, t in enumerate(topics)
+    }
+    notes["copy.md"] = notes["note-0.md"]
+    report, sync = context.ingest([write_notes(tmp_path / "docs", notes)])
     assert not report.failed and sync.embedded == 0
     with Session(context.engine) as session:
         waiting = missing_vectors(session, embedder.model_id)
