@@ -86,6 +86,33 @@ def create(client: TestClient, headers: Headers, **body: Any) -> dict[str, Any]:
     return data
 
 
+def proposal_and_result(
+    client: TestClient, people: dict[str, Headers], bid: str, **result: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """li.na's proposal for `bid` (南方银行, 金融, on X-200 disaster recovery), the manager's
+    bid_result of it (`result`: its outcome, text and other fields), and the proposal tool's
+    report that zhang.wei reused the proposal in the bid."""
+    proposal = create(
+        client,
+        people["li.na"],
+        kind="proposal",
+        title="南方银行 灾备方案",
+        customer="南方银行",
+        industry="金融",
+        bid=bid,
+        text="## 解决方案\n\nX-200 active-active disaster recovery across two data centres.",
+    )
+    written = create(
+        client, people["wang.min"], kind="bid_result", title=f"{bid} result", bid=bid, **result
+    )
+    reuse = {"document_id": proposal["id"], "proposal_ref": "P-1", "bid_ref": bid}
+    reused = client.post(
+        "/reuse", json={**reuse, "user": "zhang.wei"}, headers=people["proposal-tool"]
+    )
+    assert reused.status_code == 201, reused.text
+    return proposal, written
+
+
 def row_counts(client: TestClient) -> dict[str, int]:
     """Rows per table: compare before and after a request that must write nothing."""
     with Session(context_of(client).engine) as session:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import Headers, assert_error, create
+from tests.api.conftest import Headers, assert_error, create, proposal_and_result
 
 DbClient = tuple[TestClient, dict[str, Headers]]
 BIG = 2**31  # one past the largest id or version number the databases store
@@ -85,30 +85,16 @@ def test_a_confidential_bid_results_outcome_does_not_leak(db_client: DbClient) -
     through the internal proposal of that bid (outcome filter, suggestions) or through
     contribution counts."""
     client, people = db_client
-    manager, reader, service = people["wang.min"], people["chen.jie"], people["proposal-tool"]
-    proposal = create(
+    reader, service = people["chen.jie"], people["proposal-tool"]
+    proposal, _ = proposal_and_result(
         client,
-        people["li.na"],
-        kind="proposal",
-        title="南方银行 灾备方案",
-        customer="南方银行",
-        industry="金融",
-        bid="BID-9",
-        text="## 解决方案\n\nX-200 active-active disaster recovery across two data centres.",
-    )
-    create(
-        client,
-        manager,
-        kind="bid_result",
-        title="BID-9 result",
-        bid="BID-9",
+        people,
+        "BID-9",
         customer="南方银行",
         outcome="won",
         confidentiality="confidential",
         text="Won on price; the floor was 4.2M.",
     )
-    reuse = {"document_id": proposal["id"], "proposal_ref": "P-1", "bid_ref": "BID-9"}
-    assert client.post("/reuse", json=reuse, headers=service).status_code == 201
     for outcome in ("won", "lost"):
         hits = client.post(
             "/search", json={"query": "灾备", "filters": {"outcome": outcome}}, headers=reader

@@ -9,7 +9,14 @@ from sqlmodel import Session, select
 
 from kb.models import Event
 from kb.reuse import reuse_stats
-from tests.api.conftest import Headers, assert_error, context_of, create, row_counts
+from tests.api.conftest import (
+    Headers,
+    assert_error,
+    context_of,
+    create,
+    proposal_and_result,
+    row_counts,
+)
 
 TEXT = "## Solution\n\nTwo X-200 appliances replicate snapshots between the data centres."
 
@@ -202,30 +209,15 @@ def test_a_recorded_outcome_wins_over_the_bid_result_document_everywhere(
     win/loss and the bid's record all say won."""
     client, people = db_client
     manager, service = people["wang.min"], people["proposal-tool"]
-    proposal = create(
+    proposal, result = proposal_and_result(
         client,
-        people["li.na"],
-        kind="proposal",
-        title="南方银行 灾备方案",
-        customer="南方银行",
-        industry="金融",
-        bid="BID-5",
-        text="## 解决方案\n\nX-200 active-active disaster recovery across two data centres.",
-    )
-    result = create(
-        client,
-        manager,
-        kind="bid_result",
-        title="BID-5 result",
-        bid="BID-5",
+        people,
+        "BID-5",
         customer="南方银行",
         industry="金融",
         outcome="won",
         text="Won against 华为云 on the active-active disaster recovery design.",
     )
-    reuse = {"document_id": proposal["id"], "proposal_ref": "P-5", "bid_ref": "BID-5"}
-    reuse["user"] = "zhang.wei"
-    assert client.post("/reuse", json=reuse, headers=service).status_code == 201
     assert client.post("/bids/BID-5/outcome", json={"outcome": "won"}, headers=service).is_success
     # Someone edits the document back to "lost"; the recorded outcome still stands.
     edit = {"base_version": 1, "outcome": "lost"}
