@@ -25,7 +25,8 @@ from ingest.readers import read_document
 from kb.db import transaction
 from kb.errors import Conflict, DocumentFormatError, KBError
 from kb.models import Document
-from kb.store import KnownSource, SaveResult, known_sources, save_draft, set_sources, set_status
+from kb.sources import KnownSource, known_sources, set_sources
+from kb.store import SaveResult, save_draft, set_status
 from kb.vocabulary import Status
 
 MULTI_RECORD_SUFFIXES = {".csv", ".jsonl"}

@@ -27,12 +27,8 @@ from api.schemas.documents import (
 )
 from api.submissions import new_submission, revision_of
 from api.writes import make_searchable, saved, with_near_duplicates
-from ingest.submission import (
-    read_upload,
-    revise_or_hold,
-    store_upload,
-    submit_new,
-)
+from ingest.submission import revise_or_hold, store_upload, submit_new
+from ingest.uploads import read_upload
 from kb.access import check_changes, viewer_of, visible_document
 from kb.db import transaction
 from kb.errors import InvalidInput, NotFound

@@ -20,7 +20,8 @@ from api.web.forms import field_errors, fields_named, parse_fields, place_messag
 from api.web.pages import page_router, redirect, render
 from api.web.session import PageContributor, verify_csrf
 from api.writes import NEAR_DUPLICATE_CHECK_MAX, make_searchable, similar_before_saving
-from ingest.submission import read_upload, store_upload
+from ingest.submission import store_upload
+from ingest.uploads import read_upload
 from kb.access import viewer_of
 from kb.db import transaction
 from kb.errors import InvalidInput, KBError
