@@ -46,8 +46,9 @@ from kb.config import Settings  # noqa: E402
 from kb.db import transaction  # noqa: E402
 from kb.documents import build_draft, sha256  # noqa: E402
 from kb.embeddings import store_vectors  # noqa: E402
+from kb.lifecycle import set_status  # noqa: E402
 from kb.models import Embedding  # noqa: E402
-from kb.store import ChunkInput, resolve_document, save_draft, set_status  # noqa: E402
+from kb.store import ChunkInput, resolve_document, save_draft  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

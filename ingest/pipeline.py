@@ -24,9 +24,10 @@ from ingest.preparation import PreparedDocument, draft_of, make_chunks
 from ingest.readers import read_document
 from kb.db import transaction
 from kb.errors import Conflict, DocumentFormatError, KBError
+from kb.lifecycle import set_status
 from kb.models import Document
 from kb.sources import KnownSource, known_sources, set_sources
-from kb.store import SaveResult, save_draft, set_status
+from kb.store import SaveResult, save_draft
 from kb.vocabulary import Status
 
 MULTI_RECORD_SUFFIXES = {".csv", ".jsonl"}

@@ -29,9 +29,10 @@ from kb.errors import (
     InvalidInput,
     VersionConflict,
 )
+from kb.lifecycle import set_status
 from kb.models import Document, DocumentVersion, PendingEdit
 from kb.people import find_person
-from kb.store import SaveResult, find_by_source_id, save_draft, set_status
+from kb.store import SaveResult, find_by_source_id, save_draft
 from kb.versions import get_version
 from kb.vocabulary import Status
 

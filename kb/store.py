@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from kb.clock import as_datetime, utcnow
 from kb.documents import DocumentDraft
 from kb.edit_notices import tell_owner_of_edit
-from kb.errors import IdTaken, InvalidInput, NotFound
+from kb.errors import IdTaken, NotFound
 from kb.events import record_event
 from kb.models import MAX_ROW_ID, Chunk, Document, DocumentVersion, Grant, embedding_text
 from kb.sections import HEADING_SEPARATOR, chunk_section_type
@@ -278,51 +278,3 @@ def _sync_grants(
         session.add(Grant(document_id=document.id, principal=principal))
     for principal in set(existing) - wanted:
         session.delete(existing[principal])
-
-
-def set_status(
-    session: Session,
-    document: Document,
-    status: str,
-    *,
-    actor: str | None,
-    now: datetime | None = None,
-    duplicate_of: Document | None = None,
-) -> bool:
-    """Archive, delete (soft: history is kept) or restore (`active`), recorded as an event
-    that names the status before. A deletion may give the document it is a near-duplicate
-    of (`duplicate_of`, kept in the event: contributions count such deletions apart).
-    Returns False when nothing changed."""
-    if duplicate_of is not None:
-        _check_duplicate(document, status, duplicate_of)
-    if document.status == status:
-        return False
-    now = now or utcnow()
-    previous = document.status
-    document.status = status
-    document.updated_at = now
-    session.add(document)
-    action = {"deleted": "delete", "archived": "archive", "active": "restore"}[status]
-    record_event(
-        session,
-        action,
-        actor=actor,
-        document_id=document.id,
-        version=document.current_version,
-        at=now,
-        detail={
-            "from": previous,
-            "to": status,
-            **({"duplicate_of": duplicate_of.id} if duplicate_of is not None else {}),
-        },
-    )
-    return True
-
-
-def _check_duplicate(document: Document, status: str, original: Document) -> None:
-    if status != "deleted":
-        raise InvalidInput("duplicate_of is a reason to delete a document; give it only then")
-    if original.id == document.id:
-        raise InvalidInput(f"document {document.id} cannot be a duplicate of itself")
-    if original.status == "deleted":
-        raise InvalidInput(f"document {original.id} is deleted itself; name the copy that is kept")

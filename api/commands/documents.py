@@ -15,8 +15,9 @@ from api.commands.root import app
 from api.schemas.documents import DiffPublic, DocumentDetail, VersionDetail, VersionsPublic
 from kb.db import transaction
 from kb.events import document_events
+from kb.lifecycle import set_status
 from kb.models import Event
-from kb.store import resolve_document, set_status
+from kb.store import resolve_document
 from kb.versions import diff_versions, field_changes, get_version, list_versions
 from search.duplicates import near_duplicate_report
 

@@ -32,8 +32,8 @@ from ingest.uploads import read_upload
 from kb.access import check_changes, viewer_of, visible_document
 from kb.db import transaction
 from kb.errors import InvalidInput, NotFound
+from kb.lifecycle import set_status as store_set_status
 from kb.models import Document, PendingEdit, Person
-from kb.store import set_status as store_set_status
 from kb.vocabulary import Confidentiality, Kind
 
 router = APIRouter(tags=["documents"])

@@ -14,8 +14,9 @@ from ingest.chunking import ChunkBudget
 from ingest.pipeline import Ingester
 from kb.db import transaction
 from kb.documents import build_draft
+from kb.lifecycle import set_status
 from kb.models import Chunk, Document, DocumentVersion, Event
-from kb.store import resolve_document, save_draft, set_status
+from kb.store import resolve_document, save_draft
 from search.embedder import SentenceTransformerEmbedder
 
 NOTE = """---

@@ -33,8 +33,9 @@ from kb.config import Settings
 from kb.db import make_engine, transaction
 from kb.documents import build_draft
 from kb.errors import Forbidden, NotFound
+from kb.lifecycle import set_status
 from kb.models import Person
-from kb.store import save_draft, set_status
+from kb.store import save_draft
 
 VIEWERS: dict[str, Viewer | None] = {
     "operator": None,  # the local `kb` command

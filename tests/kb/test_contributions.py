@@ -9,11 +9,12 @@ from kb.contributions import METRICS, contributions, parse_day
 from kb.db import transaction
 from kb.documents import build_draft
 from kb.errors import InvalidInput
+from kb.lifecycle import set_status
 from kb.models import Document, Person
 from kb.people import IMPORT_IDENTITY
 from kb.reuse import record_outcome, record_reuse
 from kb.review import review_document
-from kb.store import save_draft, set_status
+from kb.store import save_draft
 
 INTEL = {"competitor": "华为云", "source": "客户访谈", "observed": "2026-01-05"}
 BID_RESULT = {"bid": "BID-2", "customer": "江南银行", "outcome": "won"}

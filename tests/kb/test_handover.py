@@ -11,8 +11,9 @@ from kb.documents import build_draft
 from kb.errors import InvalidInput, NotFound
 from kb.freshness import audit_freshness
 from kb.handover import hand_over
+from kb.lifecycle import set_status
 from kb.models import Document, DocumentVersion, Event, Person
-from kb.store import save_draft, set_status
+from kb.store import save_draft
 
 NOW = datetime(2026, 11, 27)
 

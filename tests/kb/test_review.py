@@ -9,9 +9,10 @@ from kb.db import transaction
 from kb.documents import build_draft
 from kb.errors import Conflict, Forbidden, InvalidInput
 from kb.freshness import freshness_of
+from kb.lifecycle import set_status
 from kb.models import DocumentVersion, Event
 from kb.review import review_document
-from kb.store import get_document, save_draft, set_status
+from kb.store import get_document, save_draft
 
 WRITTEN = datetime(2026, 1, 5)
 LATER = datetime(2026, 11, 27)

@@ -11,8 +11,9 @@ from kb.config import Settings
 from kb.db import make_engine, transaction
 from kb.documents import build_draft, sha256
 from kb.errors import DocumentFormatError, NotFound
+from kb.lifecycle import set_status
 from kb.models import Chunk, Document, DocumentVersion, Event
-from kb.store import ChunkInput, resolve_document, save_draft, set_status
+from kb.store import ChunkInput, resolve_document, save_draft
 from kb.versions import diff_versions, get_version, list_versions
 
 

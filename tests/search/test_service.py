@@ -17,8 +17,9 @@ from kb.changes import committed_seq
 from kb.config import Settings
 from kb.db import transaction
 from kb.errors import IndexMismatch, InvalidInput
+from kb.lifecycle import set_status
 from kb.models import Embedding
-from kb.store import resolve_document, set_status
+from kb.store import resolve_document
 from kb.versions import get_version
 from search import snapshot
 from search.embedder import SentenceTransformerEmbedder

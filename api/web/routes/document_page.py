@@ -27,9 +27,9 @@ from kb.clock import utcnow
 from kb.db import transaction
 from kb.errors import Forbidden, InvalidInput
 from kb.freshness import freshness_of, owner_is_active
+from kb.lifecycle import set_status
 from kb.reuse import reuses_of
 from kb.review import review_document
-from kb.store import set_status
 from kb.versions import get_version
 
 router = page_router()
