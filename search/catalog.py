@@ -79,6 +79,8 @@ class DocEntry:
         )
 
 
+ALLOWED_MEMO_SIZE = 256  # (filters, viewer) answers a catalog remembers at most
+
 # A chunk as the catalog holds it: (chunk id, content hash, section type or None).
 ChunkRow = tuple[int, str, str | None]
 # What search should hold of a document: its entry (None: out of search) and current chunks.
@@ -116,19 +118,43 @@ class Catalog:
         return Catalog(docs, chunk_doc, doc_chunks, chunk_section, glossary)
 
     @cached_property
+    def confidential(self) -> list[DocEntry]:
+        """The confidential documents (usually few: who may see what is decided over them)."""
+        return [d for d in self.docs.values() if d.confidentiality == Confidentiality.confidential]
+
+    @property
     def has_confidential(self) -> bool:
-        return any(d.confidentiality == Confidentiality.confidential for d in self.docs.values())
+        return bool(self.confidential)
+
+    @cached_property
+    def _chunk_ids(self) -> np.ndarray:
+        return np.fromiter(self.chunk_doc, np.int64, len(self.chunk_doc))
+
+    @cached_property
+    def _allowed_memo(self) -> dict[tuple[str, Viewer | None], np.ndarray | None]:
+        return {}  # this catalog never changes, so neither do the answers
 
     def allowed_chunks(
         self, filters: Mapping[str, Any], viewer: Viewer | None
     ) -> np.ndarray | None:
-        """Chunk ids the query may return, or None when everything is allowed."""
+        """Chunk ids the query may return, or None when everything is allowed. Remembered per
+        filters and viewer for this catalog's life (one generation)."""
+        key = (repr(sorted(filters.items())), viewer)
+        memo = self._allowed_memo
+        if key not in memo:
+            if len(memo) >= ALLOWED_MEMO_SIZE:
+                memo.clear()
+            memo[key] = self._allowed_chunks(filters, viewer)
+        return memo[key]
+
+    def _allowed_chunks(
+        self, filters: Mapping[str, Any], viewer: Viewer | None
+    ) -> np.ndarray | None:
         filters = dict(filters)
         sections = section_types_wanted(filters.pop(SECTION_FILTER, None))
         checks = parse_filters(filters, self.glossary)
-        sees_all = sees_everything(viewer) or not self.has_confidential
-        if not checks and not sections and sees_all:
-            return None
+        if not checks and not sections:
+            return self._visible_chunks(viewer)
         ids = [
             chunk_id
             for doc in self.docs.values()
@@ -137,6 +163,22 @@ class Catalog:
             if not sections or self.chunk_section.get(chunk_id) in sections
         ]
         return np.asarray(ids, dtype=np.int64)
+
+    def _visible_chunks(self, viewer: Viewer | None) -> np.ndarray | None:
+        """Every chunk but those of the confidential documents the viewer may not see (None:
+        none is hidden), decided over the confidential documents alone."""
+        if sees_everything(viewer):
+            return None
+        hidden = [
+            chunk_id
+            for doc in self.confidential
+            if not doc.visible_to(viewer)
+            for chunk_id in self.doc_chunks.get(doc.id, [])
+        ]
+        if not hidden:
+            return None
+        ids = self._chunk_ids
+        return ids[~np.isin(ids, np.asarray(hidden, np.int64))]
 
 
 def section_types_wanted(raw: Any) -> set[str]:
