@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
+from api.admission import RequestAdmission
 from api.context import Context
 from api.deps import only_known_query_parameters
 from api.error_answers import EVERY_ROUTE, errors, install_error_answers
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
         responses=errors(*EVERY_ROUTE),
     )
     app.state.context = context
+    app.add_middleware(RequestAdmission, at_once=context.settings.request_threads)
     app.add_middleware(BodySizeLimit, max_bytes=context.settings.max_request_bytes)
     install_error_handlers(app)
     install_replays(app)
