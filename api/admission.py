@@ -18,13 +18,16 @@ import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.metrics import Metrics
+
 NEVER_WAIT = frozenset({"/health", "/metrics"})
 
 
 class RequestAdmission:
-    def __init__(self, app: ASGIApp, at_once: int) -> None:
+    def __init__(self, app: ASGIApp, at_once: int, metrics: Metrics) -> None:
         self.app = app
         self.at_once = at_once
+        self.metrics = metrics
         self._places: asyncio.Semaphore | None = None  # made on the server's event loop
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -35,9 +38,10 @@ class RequestAdmission:
         replay = iter(body)
 
         async def replayed_receive() -> Message:
-            return next(replay, None) or await receive()
+            already_read = next(replay, None)
+            return already_read if already_read is not None else await receive()
 
-        place = _Place(self._semaphore())
+        place = _Place(self._semaphore(), self.metrics)
         await place.take()
 
         async def send_then_leave(message: Message) -> None:
@@ -60,18 +64,25 @@ class _Place:
     """One request's place: taken once, left once (whichever comes first of its last bytes
     going out and the app returning)."""
 
-    def __init__(self, places: asyncio.Semaphore) -> None:
+    def __init__(self, places: asyncio.Semaphore, metrics: Metrics) -> None:
         self._places = places
+        self._metrics = metrics
         self._held = False
 
     async def take(self) -> None:
-        await self._places.acquire()
+        self._metrics.requests_waiting.inc()
+        try:
+            await self._places.acquire()
+        finally:
+            self._metrics.requests_waiting.dec()
         self._held = True
+        self._metrics.requests_in_progress.inc()
 
     def leave(self) -> None:
         if self._held:
             self._held = False
             self._places.release()
+            self._metrics.requests_in_progress.dec()
 
 
 async def _whole_body(receive: Receive) -> list[Message]:

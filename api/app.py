@@ -70,7 +70,9 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
         responses=errors(*EVERY_ROUTE),
     )
     app.state.context = context
-    app.add_middleware(RequestAdmission, at_once=context.settings.request_threads)
+    app.add_middleware(
+        RequestAdmission, at_once=context.settings.request_threads, metrics=context.metrics
+    )
     app.add_middleware(BodySizeLimit, max_bytes=context.settings.max_request_bytes)
     install_error_handlers(app)
     install_replays(app)

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -60,6 +60,16 @@ class Metrics:
             "Time to rank and fetch one search's results, by mode",
             ["mode"],
             buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.requests_in_progress = Gauge(
+            "kb_requests_in_progress",
+            "HTTP requests being worked on now (at most KB_REQUEST_THREADS)",
+            registry=self.registry,
+        )
+        self.requests_waiting = Gauge(
+            "kb_requests_waiting",
+            "HTTP requests waiting for a place (more than KB_REQUEST_THREADS at once)",
             registry=self.registry,
         )
         self.registry.register(_StateCollector(read_state))

@@ -15,6 +15,7 @@ import pytest
 from starlette.types import Message, Receive, Scope, Send
 
 from api.admission import RequestAdmission
+from api.metrics import Metrics, ReplicaState
 from tests.api.servers import LiveServer
 
 
@@ -74,6 +75,15 @@ def sink(sent: list[Message]) -> Send:
     return send
 
 
+def metrics() -> Metrics:
+    state = ReplicaState(True, 0, 0, None, None, 0, 0)
+    return Metrics(read_state=lambda: state)
+
+
+def gauge(admission: RequestAdmission, name: str) -> float | None:
+    return admission.metrics.registry.get_sample_value(name)
+
+
 async def settle() -> None:
     for _ in range(20):
         await asyncio.sleep(0)
@@ -82,7 +92,7 @@ async def settle() -> None:
 def test_at_most_n_requests_are_worked_on_at_once_and_all_are_answered() -> None:
     async def scenario() -> None:
         app = HeldApp()
-        admission = RequestAdmission(app, at_once=2)
+        admission = RequestAdmission(app, at_once=2, metrics=metrics())
         sent: list[Message] = []
         requests = [
             asyncio.create_task(admission(http_scope(), body_in(b"{}"), sink(sent)))
@@ -90,11 +100,15 @@ def test_at_most_n_requests_are_worked_on_at_once_and_all_are_answered() -> None
         ]
         await settle()
         assert app.working == 2
+        assert gauge(admission, "kb_requests_in_progress") == 2
+        assert gauge(admission, "kb_requests_waiting") == 3
         app.release.set()
         app.after_last_bytes.set()
         await asyncio.gather(*requests)
         assert app.most_at_once == 2
         assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [200] * 5
+        assert gauge(admission, "kb_requests_in_progress") == 0
+        assert gauge(admission, "kb_requests_waiting") == 0
 
     asyncio.run(scenario())
 
@@ -102,7 +116,7 @@ def test_at_most_n_requests_are_worked_on_at_once_and_all_are_answered() -> None
 def test_a_request_takes_its_place_only_once_its_whole_body_has_arrived() -> None:
     async def scenario() -> None:
         app = HeldApp()
-        admission = RequestAdmission(app, at_once=1)
+        admission = RequestAdmission(app, at_once=1, metrics=metrics())
         sent: list[Message] = []
         slow_sender = asyncio.create_task(admission(http_scope(), slow_body(), sink(sent)))
         whole = asyncio.create_task(admission(http_scope(), body_in(b'{"a":', b"1}"), sink(sent)))
@@ -128,7 +142,7 @@ def test_the_place_is_left_when_the_last_bytes_go_out() -> None:
 
     async def scenario() -> None:
         app = HeldApp()
-        admission = RequestAdmission(app, at_once=1)
+        admission = RequestAdmission(app, at_once=1, metrics=metrics())
         sent: list[Message] = []
         app.release.set()
         first = asyncio.create_task(admission(http_scope(), body_in(b"{}"), sink(sent)))
@@ -147,10 +161,11 @@ def test_the_place_is_left_when_the_app_fails() -> None:
         raise RuntimeError("broken")
 
     async def scenario() -> None:
-        admission = RequestAdmission(failing, at_once=1)
+        admission = RequestAdmission(failing, at_once=1, metrics=metrics())
         for _ in range(3):  # a place kept by a failure would make the second call wait forever
             with pytest.raises(RuntimeError, match="broken"):
                 await asyncio.wait_for(admission(http_scope(), body_in(b"{}"), sink([])), 10)
+        assert gauge(admission, "kb_requests_in_progress") == 0
 
     asyncio.run(scenario())
 
@@ -158,7 +173,7 @@ def test_the_place_is_left_when_the_app_fails() -> None:
 def test_health_metrics_and_uploads_never_wait() -> None:
     async def scenario() -> None:
         app = HeldApp()
-        admission = RequestAdmission(app, at_once=1)
+        admission = RequestAdmission(app, at_once=1, metrics=metrics())
         held = asyncio.create_task(admission(http_scope(), body_in(b"{}"), sink([])))
         await settle()
         assert app.working == 1
@@ -193,7 +208,9 @@ def test_clients_stalled_mid_body_do_not_keep_others_from_a_real_server(live: Li
             stalled.append(sock)
         with httpx.Client(base_url=live.base, timeout=30, headers=live.people["li.na"]) as http:
             answer = http.post("/search", json={"query": "X-200"})
+            scraped = http.get("/metrics").text
         assert answer.status_code == 200, answer.text
+        assert "kb_requests_waiting 0.0" in scraped  # the stalled ones wait for their bodies
     finally:
         for sock in stalled:
             sock.close()
