@@ -25,6 +25,13 @@ class Kind(StrEnum):
     glossary = "glossary"  # the team's names for things (kb.glossary); not a search result
 
 
+class SuggestedKind(StrEnum):
+    """The kinds reuse suggestions offer: proposal sections and Q&A answers."""
+
+    proposal = Kind.proposal.value
+    qa = Kind.qa.value
+
+
 class EntryType(StrEnum):
     """What a glossary entry names."""
 

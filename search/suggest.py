@@ -27,7 +27,7 @@ from kb.models import Chunk, Document, Person, keyword_text
 from kb.reuse import ReuseStats, reuse_stats
 from kb.sections import HEADING_SEPARATOR, resolve_section_type
 from kb.units import Unit, unit_depth, unit_of
-from kb.vocabulary import Kind, Outcome
+from kb.vocabulary import Kind, Outcome, SuggestedKind
 from search.answers import group_answers
 from search.catalog import SECTION_FILTER
 from search.generation import Generation
@@ -35,7 +35,7 @@ from search.service import SearchService
 from search.suggestion_score import Signals, context_match, suggestion_score
 from search.tokenize import tokenize
 
-SUGGESTED_KINDS = [Kind.proposal.value, Kind.qa.value]
+SUGGESTED_KINDS = [kind.value for kind in SuggestedKind]
 CANDIDATES = 60
 PER_DOCUMENT = 2  # at most this many sections of one document, so suggestions vary
 # Below this match a candidate is noise, not a suggestion (bench/eval_suggestions.py: relevant

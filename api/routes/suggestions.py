@@ -28,7 +28,7 @@ def suggestions(
         top_k=body.top_k,
         context=requested_context(given),
         section=body.section,
-        kinds=body.kinds,
+        kinds=[str(kind) for kind in body.kinds],
     )
     found = suggest(
         context.search,

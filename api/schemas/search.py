@@ -13,7 +13,15 @@ from api.schemas.base import (
     SectionTypeNamed,
 )
 from kb.clock import UtcDatetime
-from kb.vocabulary import CONTEXT_FIELDS, Kind, MetadataField, Mode, Outcome, SectionType
+from kb.vocabulary import (
+    CONTEXT_FIELDS,
+    Kind,
+    MetadataField,
+    Mode,
+    Outcome,
+    SectionType,
+    SuggestedKind,
+)
 from search.service import SearchHit
 
 
@@ -88,7 +96,7 @@ class SuggestionRequest(SuggestionContext):
         description="only proposal sections of this type: a name (solution) or a heading in "
         "either language (解决方案, Solution); an unknown type is a 422 listing the known ones",
     )
-    kinds: list[str] = Field(
+    kinds: list[SuggestedKind] = Field(
         default_factory=list, description='proposal and/or qa (default both), e.g. ["qa"]'
     )
 

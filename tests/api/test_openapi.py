@@ -34,6 +34,7 @@ ENUM_PROPERTIES = {
     "action",
     "topic",
     "type",
+    "kinds",
 }
 DATE_PROPERTIES = {"observed", "decided", "decision_date", "since", "until"}
 ERROR_SHAPE = "#/components/schemas/ErrorResponse"
